@@ -1,0 +1,158 @@
+// Flat config: type-aware typescript-eslint rules everywhere, plus the determinism rules for orchestrators
+// (CONVENTIONS.md 6) and the layering rules of DESIGN.md (runtime/ and emulator/ know nothing of the app).
+import js from '@eslint/js';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
+import tseslint from 'typescript-eslint';
+
+const nondeterministic = [
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: 'Orchestrators take time from context.df.currentUtcDateTime.',
+  },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'Orchestrators take time from context.df.currentUtcDateTime.',
+  },
+  {
+    selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+    message: 'Orchestrators must be deterministic: use context.df.newGuid.',
+  },
+  {
+    selector: "CallExpression[callee.object.name='crypto'][callee.property.name='randomUUID']",
+    message: 'Orchestrators must be deterministic: use context.df.newGuid.',
+  },
+  {
+    selector: 'CallExpression[callee.name=/^(setTimeout|setInterval|setImmediate)$/]',
+    message: 'Orchestrators use durable timers (context.df.createTimer).',
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.warden/**', 'bench/results/**', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's test()/describe() return promises the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+              package: 'node:test',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'simple-import-sort/imports': 'error',
+      'simple-import-sort/exports': 'error',
+    },
+  },
+  {
+    files: ['shared/orchestrations/**/*.orchestrator.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...nondeterministic],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process'],
+              message: 'Orchestrators do no I/O.',
+            },
+            { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators do no I/O: call an activity.' },
+            {
+              group: ['**/cloud/**', '**/metadata/**'],
+              allowTypeImports: true,
+              message: 'Orchestrators import ports as types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['runtime/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared/**', '**/functions/**', '**/emulator/**', '**/cli/**'],
+              message: 'runtime/ is a generic host: it never imports the app (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['emulator/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared/**', '**/functions/**', '**/runtime/**', '**/cli/**'],
+              message: 'emulator/ is Azure, not Warden: it imports nothing of the app (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/functions/**', '**/runtime/**', '**/emulator/**', '**/cli/**'],
+              message: 'shared/ never imports functions/, runtime/, emulator/ or cli/ (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['shared/domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'http', 'https', 'child_process', 'net'],
+              message: 'shared/domain is pure: no I/O.',
+            },
+            { group: ['@azure/*', 'kysely', 'tedious'], message: 'shared/domain is pure: no SDKs, no database.' },
+            {
+              group: [
+                '**/functions/**',
+                '**/runtime/**',
+                '**/emulator/**',
+                '**/cli/**',
+                '**/cloud/**',
+                '**/metadata/**',
+              ],
+              message: 'shared/domain depends on nothing with I/O.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,122 @@
+import Module from 'node:module';
+
+import type {
+  FunctionCallback,
+  FunctionMetadata,
+  HookCallback,
+  HookName,
+  LogCategory,
+  LogLevel,
+  ProgrammingModel,
+} from './core-types';
+
+/** What the app registered while its entry point loaded. */
+export interface RegisteredFunction {
+  readonly metadata: FunctionMetadata;
+  readonly callback: FunctionCallback;
+}
+
+export class Disposable {
+  constructor(private readonly onDispose: () => void) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((i) => i.dispose()));
+  }
+  dispose(): void {
+    this.onDispose();
+  }
+}
+
+export type SystemLogSink = (level: LogLevel, category: LogCategory, message: string) => void;
+
+/**
+ * The `@azure/functions-core` module as the Node worker provides it (`setupCoreModule.ts`), holding the
+ * registrations the app makes during start-up.
+ *
+ * @remarks
+ * `@azure/functions` requires this module lazily and caches a miss forever ("test mode": registrations silently
+ * skipped), so {@link installCoreApi} must run before anything loads `@azure/functions`.
+ */
+export class CoreApi {
+  readonly version = '3.10.1';
+  readonly hostVersion = '4.1040.0-warden-local';
+  readonly Disposable = Disposable;
+  readonly functions = new Map<string, RegisteredFunction>();
+  readonly hooks: Record<HookName, HookCallback[]> = {
+    appStart: [],
+    appTerminate: [],
+    preInvocation: [],
+    postInvocation: [],
+    log: [],
+  };
+  /** Names registered more than once; the host refuses to start with any (the worker throws on the second). */
+  readonly duplicates: string[] = [];
+  private programmingModel: ProgrammingModel | undefined;
+  private locked = false;
+  private sink: SystemLogSink = () => undefined;
+
+  registerFunction = (metadata: FunctionMetadata, callback: FunctionCallback): Disposable => {
+    if (this.locked) throw new Error('A function can only be registered during app startup.');
+    const id = metadata.functionId ?? metadata.name;
+    if (this.functions.has(id)) {
+      this.duplicates.push(id);
+      throw new Error(`A function with the name "${id}" has already been registered.`);
+    }
+    this.functions.set(id, { metadata, callback });
+    return new Disposable(() => this.functions.delete(id));
+  };
+
+  registerHook = (name: string, callback: HookCallback): Disposable => {
+    if (!(name in this.hooks)) {
+      const error = new RangeError(`Unrecognized hook "${name}"`) as RangeError & {
+        isAzureFunctionsSystemError?: boolean;
+      };
+      error.isAzureFunctionsSystemError = true;
+      throw error;
+    }
+    const list = this.hooks[name as HookName];
+    list.push(callback);
+    return new Disposable(() => {
+      const i = list.indexOf(callback);
+      if (i >= 0) list.splice(i, 1);
+    });
+  };
+
+  setProgrammingModel = (model: ProgrammingModel): void => {
+    this.programmingModel = model;
+  };
+
+  getProgrammingModel = (): ProgrammingModel | undefined => this.programmingModel;
+
+  log = (level: LogLevel, category: LogCategory, message: string): void => {
+    this.sink(level, category, message);
+  };
+
+  setLogSink(sink: SystemLogSink): void {
+    this.sink = sink;
+  }
+
+  /** Called once start-up is over: from here on `registerFunction` throws, as in the worker. */
+  lock(): void {
+    this.locked = true;
+  }
+}
+
+let installed: CoreApi | undefined;
+
+/**
+ * Makes `require('@azure/functions-core')` return a {@link CoreApi}, the way the worker does, by wrapping
+ * `Module.prototype.require`. Idempotent: one process hosts one app.
+ */
+export function installCoreApi(): CoreApi {
+  if (installed) return installed;
+  const core = new CoreApi();
+  const proto = Module.prototype as { require: (this: NodeJS.Module, id: string) => unknown };
+  proto.require = new Proxy(proto.require, {
+    apply(target, thisArg: NodeJS.Module, args: [string]) {
+      if (args[0] === '@azure/functions-core') return core;
+      return Reflect.apply(target, thisArg, args);
+    },
+  });
+  installed = core;
+  return core;
+}

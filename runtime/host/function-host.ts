@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { type CoreApi, installCoreApi, type RegisteredFunction } from './core-api';
+import type {
+  CoreInvocationContext,
+  LogCategory,
+  LogLevel,
+  ProgrammingModel,
+  RpcBindingInfo,
+  RpcInvocationRequest,
+  RpcInvocationResponse,
+} from './core-types';
+
+/** The capabilities the Node worker reports by default (`getWorkerCapabilities.ts`). */
+const WORKER_CAPABILITIES: Record<string, string> = {
+  RawHttpBodyBytes: 'true',
+  RpcHttpTriggerMetadataRemoved: 'true',
+  RpcHttpBodyOnly: 'true',
+  IgnoreEmptyValuedRpcHttpHeaders: 'true',
+  UseNullableValueDictionaryForHttp: 'true',
+  WorkerStatus: 'true',
+  TypedDataCollection: 'true',
+  HandlesWorkerTerminateMessage: 'true',
+};
+
+export interface InvocationLogEntry {
+  invocationId: string;
+  functionName: string;
+  level: LogLevel;
+  category: LogCategory;
+  message: string;
+}
+
+export interface InvokeOptions {
+  /** Defaults to a new UUID, as the host assigns one per invocation. */
+  invocationId?: string;
+  request: Omit<RpcInvocationRequest, 'invocationId' | 'functionId'>;
+  onLog?: (entry: InvocationLogEntry) => void;
+}
+
+/** The outcome of one invocation, as the worker reports it to the host. */
+export type InvocationResult =
+  { status: 'success'; response: RpcInvocationResponse } | { status: 'failure'; error: Error };
+
+/** The binding that triggers a function, found by `type` (names are the app's choice). */
+export function triggerBindingOf(fn: RegisteredFunction): { name: string; binding: RpcBindingInfo } {
+  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+    if (binding.direction === 'in' && typeof binding.type === 'string' && /trigger$/i.test(binding.type)) {
+      return { name, binding };
+    }
+  }
+  throw new Error(`Function "${fn.metadata.name}" has no trigger binding.`);
+}
+
+/**
+ * Loads a v4 Node.js programming-model app and invokes its functions through the same sequence the Node worker
+ * uses: invocation model, arguments, pre-invocation hooks, invoke, post-invocation hooks, response.
+ *
+ * @remarks
+ * One process hosts one app, as with the real worker. The app is loaded from `package.json` `main`
+ * (see ../shared/reference/functions-host-contract.md §1.4).
+ */
+export class FunctionHost {
+  private constructor(
+    readonly appDir: string,
+    private readonly core: CoreApi,
+    private readonly model: ProgrammingModel,
+  ) {}
+
+  get functions(): ReadonlyMap<string, RegisteredFunction> {
+    return this.core.functions;
+  }
+
+  get coreApi(): CoreApi {
+    return this.core;
+  }
+
+  /**
+   * Installs the core module, loads the app's entry point(s), runs `appStart` hooks, asks for capabilities and
+   * locks registration. Throws with a clear message when nothing registered.
+   */
+  static async load(options: {
+    appDir: string;
+    /** Overrides package.json `main` (a path relative to appDir). */
+    main?: string;
+    systemLog?: (level: LogLevel, category: LogCategory, message: string) => void;
+  }): Promise<FunctionHost> {
+    const core = installCoreApi();
+    if (options.systemLog) core.setLogSink(options.systemLog);
+    const appDir = path.resolve(options.appDir);
+    const main = options.main ?? readMain(appDir);
+    const entry = path.resolve(appDir, main);
+    if (entry.endsWith('.mjs')) {
+      await import(pathToFileURL(entry).href);
+    } else {
+      // The worker require()s CommonJS entry points; the core-module shim only intercepts CommonJS loads.
+      createRequire(__filename)(entry);
+    }
+    if (core.duplicates.length > 0) {
+      throw new Error(
+        `Start-up failed: more than one function is named ${core.duplicates.map((d) => `"${d}"`).join(', ')}.`,
+      );
+    }
+    if (core.functions.size === 0) {
+      throw new Error(
+        `Start-up failed: no function registered by ${entry}. Is "@azure/functions" one copy shared with the app?`,
+      );
+    }
+    const model = core.getProgrammingModel();
+    if (!model) throw new Error('Start-up failed: the app registered functions but no programming model.');
+    for (const hook of core.hooks.appStart) {
+      await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appDir });
+    }
+    if (model.getCapabilities) await model.getCapabilities({ ...WORKER_CAPABILITIES });
+    core.lock();
+    return new FunctionHost(appDir, core, model);
+  }
+
+  /** Runs the `appTerminate` hooks (on shutdown). */
+  async terminate(): Promise<void> {
+    for (const hook of this.core.hooks.appTerminate) {
+      await hook({ hookData: {}, appHookData: {} });
+    }
+  }
+
+  /** Invokes one function the way the worker's `InvocationHandler` does. Never throws for a handler failure. */
+  async invoke(functionName: string, options: InvokeOptions): Promise<InvocationResult> {
+    const fn = this.core.functions.get(functionName);
+    if (!fn) throw new Error(`No function named "${functionName}".`);
+    const invocationId = options.invocationId ?? randomUUID();
+    const onLog = options.onLog;
+    const coreCtx: CoreInvocationContext = {
+      invocationId,
+      request: { ...options.request, invocationId, functionId: functionName },
+      metadata: { ...fn.metadata, name: fn.metadata.name, bindings: fn.metadata.bindings },
+      state: undefined,
+      log: (level, category, message) => onLog?.({ invocationId, functionName, level, category, message }),
+    };
+    const appHookData: Record<string, unknown> = {};
+    try {
+      const model = await this.model.getInvocationModel(coreCtx);
+      const { context, inputs } = await model.getArguments();
+      const pre = { hookData: {}, appHookData, invocationContext: context, inputs, functionCallback: fn.callback };
+      coreCtx.state = 'preInvocationHooks';
+      for (const hook of this.core.hooks.preInvocation) await hook(pre);
+      coreCtx.state = 'invocation';
+      let result: unknown;
+      let error: unknown;
+      try {
+        result = await model.invokeFunction(context, pre.inputs, pre.functionCallback);
+      } catch (e) {
+        error = e;
+      }
+      const post = {
+        hookData: pre.hookData,
+        appHookData,
+        invocationContext: context,
+        inputs: pre.inputs,
+        result,
+        error,
+      };
+      coreCtx.state = 'postInvocationHooks';
+      for (const hook of this.core.hooks.postInvocation) await hook(post);
+      coreCtx.state = undefined;
+      if (post.error !== undefined && post.error !== null) return { status: 'failure', error: toError(post.error) };
+      const response = await model.getResponse(context, post.result);
+      return { status: 'success', response: { ...response, invocationId } };
+    } catch (e) {
+      return { status: 'failure', error: toError(e) };
+    }
+  }
+}
+
+function readMain(appDir: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { main?: unknown };
+  if (typeof pkg.main !== 'string' || pkg.main.length === 0) {
+    throw new Error(`Start-up failed: ${appDir}/package.json has no "main" naming the app's entry point.`);
+  }
+  return pkg.main;
+}
+
+function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : JSON.stringify(value));
+}
