@@ -13,6 +13,8 @@ import type {
   RpcBindingInfo,
   RpcInvocationRequest,
   RpcInvocationResponse,
+  RpcParameterBinding,
+  RpcTypedData,
 } from './core-types';
 
 /** The capabilities the Node worker reports by default (`getWorkerCapabilities.ts`). */
@@ -34,6 +36,24 @@ export interface InvocationLogEntry {
   category: LogCategory;
   message: string;
 }
+
+/** Supplies the value of a non-trigger input binding (e.g. `durableClient`) for one invocation. */
+export type InputBindingProvider = (
+  fn: RegisteredFunction,
+  bindingName: string,
+  binding: RpcBindingInfo,
+) => RpcTypedData | Promise<RpcTypedData>;
+
+/**
+ * Consumes one output binding's value after a successful invocation (e.g. `serviceBus`, `eventGrid`). A handler
+ * that throws fails the invocation, as an output binding failure does in the Functions host.
+ */
+export type OutputBindingHandler = (
+  fn: RegisteredFunction,
+  bindingName: string,
+  binding: RpcBindingInfo,
+  data: RpcTypedData,
+) => Promise<void>;
 
 export interface InvokeOptions {
   /** Defaults to a new UUID, as the host assigns one per invocation. */
@@ -65,6 +85,9 @@ export function triggerBindingOf(fn: RegisteredFunction): { name: string; bindin
  * (see ../shared/reference/functions-host-contract.md §1.4).
  */
 export class FunctionHost {
+  private readonly inputProviders = new Map<string, InputBindingProvider>();
+  private readonly outputHandlers = new Map<string, OutputBindingHandler>();
+
   private constructor(
     readonly appDir: string,
     private readonly core: CoreApi,
@@ -120,6 +143,35 @@ export class FunctionHost {
     return new FunctionHost(appDir, core, model);
   }
 
+  /** Registers the provider of an input binding type; the host fills such bindings on every invocation. */
+  addInputBindingProvider(type: string, provider: InputBindingProvider): void {
+    this.inputProviders.set(type.toLowerCase(), provider);
+  }
+
+  /** Registers the consumer of an output binding type; the host hands it outputs after each successful invocation. */
+  addOutputBindingHandler(type: string, handler: OutputBindingHandler): void {
+    this.outputHandlers.set(type.toLowerCase(), handler);
+  }
+
+  /**
+   * Non-trigger bindings no provider or handler serves, as `"function: binding (type)"`, for the start-up check
+   * (the real host fails to index a function whose binding extension is missing).
+   */
+  unsupportedBindings(): string[] {
+    const problems: string[] = [];
+    for (const fn of this.functions.values()) {
+      for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+        const type = String(binding.type ?? '').toLowerCase();
+        if (binding.direction === 'in' && /trigger$/.test(type)) continue;
+        if (name === '$return' && type === 'http') continue;
+        const served = binding.direction === 'out' ? this.outputHandlers.has(type) : this.inputProviders.has(type);
+        if (!served)
+          problems.push(`${fn.metadata.name}: ${name} (${String(binding.type)}, ${String(binding.direction)})`);
+      }
+    }
+    return problems;
+  }
+
   /** Runs the `appTerminate` hooks (on shutdown). */
   async terminate(): Promise<void> {
     for (const hook of this.core.hooks.appTerminate) {
@@ -133,9 +185,15 @@ export class FunctionHost {
     if (!fn) throw new Error(`No function named "${functionName}".`);
     const invocationId = options.invocationId ?? randomUUID();
     const onLog = options.onLog;
+    let inputData: RpcParameterBinding[];
+    try {
+      inputData = await this.withProvidedInputs(fn, options.request.inputData ?? []);
+    } catch (e) {
+      return { status: 'failure', error: toError(e) };
+    }
     const coreCtx: CoreInvocationContext = {
       invocationId,
-      request: { ...options.request, invocationId, functionId: functionName },
+      request: { ...options.request, inputData, invocationId, functionId: functionName },
       metadata: { ...fn.metadata, name: fn.metadata.name, bindings: fn.metadata.bindings },
       state: undefined,
       log: (level, category, message) => onLog?.({ invocationId, functionName, level, category, message }),
@@ -168,9 +226,35 @@ export class FunctionHost {
       coreCtx.state = undefined;
       if (post.error !== undefined && post.error !== null) return { status: 'failure', error: toError(post.error) };
       const response = await model.getResponse(context, post.result);
+      await this.deliverOutputs(fn, response);
       return { status: 'success', response: { ...response, invocationId } };
     } catch (e) {
       return { status: 'failure', error: toError(e) };
+    }
+  }
+
+  private async withProvidedInputs(
+    fn: RegisteredFunction,
+    given: RpcParameterBinding[],
+  ): Promise<RpcParameterBinding[]> {
+    const result = [...given];
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+      if (binding.direction !== 'in' || result.some((d) => d.name === name)) continue;
+      const provider = this.inputProviders.get(String(binding.type ?? '').toLowerCase());
+      if (provider) result.push({ name, data: await provider(fn, name, binding) });
+    }
+    return result;
+  }
+
+  private async deliverOutputs(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void> {
+    for (const output of response.outputData ?? []) {
+      if (!output.name || !output.data) continue;
+      const binding = fn.metadata.bindings[output.name];
+      if (!binding) continue;
+      const handler = this.outputHandlers.get(String(binding.type ?? '').toLowerCase());
+      if (!handler)
+        throw new Error(`No handler for output binding "${output.name}" of type "${String(binding.type)}".`);
+      await handler(fn, output.name, binding, output.data);
     }
   }
 }
