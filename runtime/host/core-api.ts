@@ -99,6 +99,25 @@ export class CoreApi {
   lock(): void {
     this.locked = true;
   }
+
+  /** Whether start-up is over. */
+  get isLocked(): boolean {
+    return this.locked;
+  }
+
+  /**
+   * Forgets every registration and hook so another app (or the same app, re-required) can load in this process.
+   *
+   * @remarks
+   * The programming model is kept: `@azure/functions` calls `setProgrammingModel` only on its first registration in
+   * a process, and it caches this object, so the same instance must serve every load.
+   */
+  reset(): void {
+    this.functions.clear();
+    for (const list of Object.values(this.hooks)) list.length = 0;
+    this.duplicates.length = 0;
+    this.locked = false;
+  }
 }
 
 let installed: CoreApi | undefined;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { globSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,16 @@ export interface InvocationLogEntry {
   level: LogLevel;
   category: LogCategory;
   message: string;
+}
+
+/** What the host reports about every invocation (logging, metrics, drain). */
+export interface InvocationObserver {
+  /** A log line from the app (`context.log`) or the library, carrying the invocation id. */
+  log?(entry: InvocationLogEntry): void;
+  /** An invocation is about to start. */
+  started?(info: { invocationId: string; functionName: string; retryCount?: number }): void;
+  /** An invocation finished; `error` is set for a failure. */
+  finished?(info: { invocationId: string; functionName: string; durationMs: number; error?: Error }): void;
 }
 
 /** Supplies the value of a non-trigger input binding (e.g. `durableClient`) for one invocation. */
@@ -87,6 +97,9 @@ export function triggerBindingOf(fn: RegisteredFunction): { name: string; bindin
 export class FunctionHost {
   private readonly inputProviders = new Map<string, InputBindingProvider>();
   private readonly outputHandlers = new Map<string, OutputBindingHandler>();
+  private observer: InvocationObserver = {};
+  private active = 0;
+  private readonly idleWaiters = new Set<() => void>();
 
   private constructor(
     readonly appDir: string,
@@ -108,7 +121,7 @@ export class FunctionHost {
    */
   static async load(options: {
     appDir: string;
-    /** Overrides package.json `main` (a path relative to appDir). */
+    /** Overrides package.json `main` (a path relative to appDir; a glob, as the worker allows). */
     main?: string;
     systemLog?: (level: LogLevel, category: LogCategory, message: string) => void;
   }): Promise<FunctionHost> {
@@ -116,16 +129,32 @@ export class FunctionHost {
     if (options.systemLog) core.setLogSink(options.systemLog);
     const appDir = path.resolve(options.appDir);
     const main = options.main ?? readMain(appDir);
-    const entry = path.resolve(appDir, main);
-    if (entry.endsWith('.mjs')) {
-      await import(pathToFileURL(entry).href);
-    } else {
-      // The worker require()s CommonJS entry points; the core-module shim only intercepts CommonJS loads.
-      createRequire(__filename)(entry);
+    const entries = resolveEntries(appDir, main);
+    const entry = entries.join(', ');
+    if (core.isLocked || core.functions.size > 0) {
+      // A previous load in this process (tests, restart): start from a clean registry and re-run the app's modules.
+      core.reset();
+      for (const dir of new Set([previousAppDir ?? appDir, appDir])) purgeAppModules(dir);
+    }
+    previousAppDir = appDir;
+    for (const file of entries) {
+      try {
+        if (file.endsWith('.mjs')) {
+          await import(pathToFileURL(file).href);
+        } else {
+          // The worker require()s CommonJS entry points; the core-module shim only intercepts CommonJS loads.
+          createRequire(__filename)(file);
+        }
+      } catch (e) {
+        if (core.duplicates.length > 0) break; // reported below, with every duplicate name
+        throw new Error(`Start-up failed: the app's entry point ${file} threw while loading: ${toError(e).message}`, {
+          cause: e,
+        });
+      }
     }
     if (core.duplicates.length > 0) {
       throw new Error(
-        `Start-up failed: more than one function is named ${core.duplicates.map((d) => `"${d}"`).join(', ')}.`,
+        `Start-up failed: more than one function is named ${[...new Set(core.duplicates)].map((d) => `"${d}"`).join(', ')}; function names must be unique.`,
       );
     }
     if (core.functions.size === 0) {
@@ -172,6 +201,33 @@ export class FunctionHost {
     return problems;
   }
 
+  /** Receives logs and start/finish events of every invocation (the runtime's logger). */
+  setObserver(observer: InvocationObserver): void {
+    this.observer = observer;
+  }
+
+  /** Invocations currently running. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Resolves true once no invocation runs, or false after `timeoutMs` with some still running. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.active === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.idleWaiters.add(done);
+    });
+  }
+
   /** Runs the `appTerminate` hooks (on shutdown). */
   async terminate(): Promise<void> {
     for (const hook of this.core.hooks.appTerminate) {
@@ -184,7 +240,35 @@ export class FunctionHost {
     const fn = this.core.functions.get(functionName);
     if (!fn) throw new Error(`No function named "${functionName}".`);
     const invocationId = options.invocationId ?? randomUUID();
+    const started = performance.now();
+    this.active++;
+    const retryCount = options.request.retryContext?.retryCount ?? undefined;
+    this.observer.started?.({ invocationId, functionName, ...(retryCount != null ? { retryCount } : {}) });
+    let result: InvocationResult | undefined;
+    try {
+      result = await this.invokeOnce(fn, functionName, invocationId, options);
+      return result;
+    } finally {
+      this.active--;
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      this.observer.finished?.({
+        invocationId,
+        functionName,
+        durationMs,
+        ...(result?.status === 'failure' ? { error: result.error } : {}),
+      });
+      if (this.active === 0) for (const w of [...this.idleWaiters]) w();
+    }
+  }
+
+  private async invokeOnce(
+    fn: RegisteredFunction,
+    functionName: string,
+    invocationId: string,
+    options: InvokeOptions,
+  ): Promise<InvocationResult> {
     const onLog = options.onLog;
+    const observer = this.observer;
     let inputData: RpcParameterBinding[];
     try {
       inputData = await this.withProvidedInputs(fn, options.request.inputData ?? []);
@@ -196,7 +280,11 @@ export class FunctionHost {
       request: { ...options.request, inputData, invocationId, functionId: functionName },
       metadata: { ...fn.metadata, name: fn.metadata.name, bindings: fn.metadata.bindings },
       state: undefined,
-      log: (level, category, message) => onLog?.({ invocationId, functionName, level, category, message }),
+      log: (level, category, message) => {
+        const entry = { invocationId, functionName, level, category, message };
+        observer.log?.(entry);
+        onLog?.(entry);
+      },
     };
     const appHookData: Record<string, unknown> = {};
     try {
@@ -257,6 +345,30 @@ export class FunctionHost {
       await handler(fn, output.name, binding, output.data);
     }
   }
+}
+
+let previousAppDir: string | undefined;
+
+/** Drops the app's own modules (not its node_modules) from the require cache so a reload re-registers. */
+function purgeAppModules(appDir: string): void {
+  const prefix = appDir.endsWith(path.sep) ? appDir : appDir + path.sep;
+  for (const id of Object.keys(require.cache)) {
+    if (id.startsWith(prefix) && !id.slice(prefix.length).split(path.sep).includes('node_modules')) {
+      delete require.cache[id];
+    }
+  }
+}
+
+/** `main` may be a glob (the worker expands it with globby); each match is loaded in sorted order. */
+function resolveEntries(appDir: string, main: string): string[] {
+  if (!/[*?[{]/.test(main)) return [path.resolve(appDir, main)];
+  const matches = globSync(main, { cwd: appDir })
+    .map((f) => path.resolve(appDir, f))
+    .sort();
+  if (matches.length === 0) {
+    throw new Error(`Start-up failed: package.json "main" (${main}) matches no file under ${appDir}.`);
+  }
+  return matches;
 }
 
 function readMain(appDir: string): string {
