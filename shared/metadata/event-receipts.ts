@@ -1,0 +1,61 @@
+import type { StoreBackend } from './store-backend';
+
+/** A message that can never succeed, kept with its reason instead of being lost. */
+export interface PoisonMessage {
+  readonly source: string;
+  readonly messageId: string | null;
+  readonly reason: string;
+  /** The payload as received (text). Never put secret values here; payloads of Warden's queues carry none. */
+  readonly body: string | null;
+}
+
+/** Dedupe of at-least-once deliveries (Event Grid, Service Bus) and the poison-message record. */
+export class EventReceipts {
+  constructor(
+    private readonly backend: StoreBackend,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Records that an event was received. Returns true the first time an id is seen, false for a redelivery; the
+   * insert is atomic (primary key), so two concurrent deliveries cannot both win.
+   */
+  async firstReceipt(eventId: string, source: string): Promise<boolean> {
+    try {
+      await this.backend.db
+        .insertInto('event_receipts')
+        .values({ event_id: eventId, source, received_at: this.now().toISOString() })
+        .execute();
+      return true;
+    } catch (error) {
+      if (this.backend.isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordPoison(message: PoisonMessage): Promise<void> {
+    await this.backend.db
+      .insertInto('poison_messages')
+      .values({
+        source: message.source,
+        message_id: message.messageId,
+        reason: message.reason,
+        body: message.body,
+        received_at: this.now().toISOString(),
+      })
+      .execute();
+  }
+
+  async listPoison(limit = 100): Promise<(PoisonMessage & { id: number; receivedAt: string })[]> {
+    let q = this.backend.db.selectFrom('poison_messages').selectAll().orderBy('id', 'desc');
+    q = this.backend.kind === 'mssql' ? q.top(limit) : q.limit(limit);
+    return (await q.execute()).map((r) => ({
+      id: Number(r.id),
+      source: String(r.source),
+      messageId: r.message_id === null ? null : String(r.message_id),
+      reason: String(r.reason),
+      body: r.body === null ? null : String(r.body),
+      receivedAt: String(r.received_at),
+    }));
+  }
+}
