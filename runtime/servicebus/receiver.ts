@@ -1,7 +1,6 @@
 import type { Clock } from '../clock/shared-clock';
 import type { FunctionHost } from '../host/function-host';
 import type { RuntimeLogger } from '../host/runtime-services';
-import { forwardInvocationLog } from '../state/trigger-support';
 import type { LockedMessage, ServiceBusBroker } from './broker';
 import { triggerInput, triggerMetadata } from './trigger-data';
 
@@ -171,7 +170,6 @@ export class ServiceBusReceiver {
           inputData: [{ name: this.o.triggerName, data: triggerInput(messages, this.o.many) }],
           triggerMetadata: triggerMetadata(messages, this.o.many, this.o.functionName, this.clock.now(), Date.now()),
         },
-        onLog: forwardInvocationLog(this.logger),
       });
     } finally {
       renewal.stop();

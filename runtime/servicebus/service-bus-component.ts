@@ -43,6 +43,110 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
   const receivers: ServiceBusReceiver[] = [];
   let accepting = false;
 
+  const begin = (svc: RuntimeServices): void => {
+    services = svc;
+    const section = extensionSection(svc.hostJson, 'serviceBus');
+    const settings: BrokerSettings = {
+      lockDurationMs:
+        options.lockDurationMs ?? timeSpanMs(svc.env.WARDEN_SERVICEBUS_LOCK_DURATION?.trim(), 60_000) ?? 60_000,
+      maxDeliveryCount: options.maxDeliveryCount ?? positiveInt(svc.env.WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT, 10),
+    };
+    if (!(settings.lockDurationMs > 0)) settings.lockDurationMs = 60_000;
+    const maxConcurrentCalls = positiveInt(findKey(section, 'maxConcurrentCalls'), 16);
+    const maxConcurrentSessions = positiveInt(findKey(section, 'maxConcurrentSessions'), 8);
+    const maxBatchSize = positiveInt(findKey(section, 'maxMessageBatchSize'), 1000);
+    const maxAutoLockRenewalMs = timeSpanMs(findKey(section, 'maxAutoLockRenewalDuration'), 5 * 60_000);
+    const autoCompleteDefault = findKey(section, 'autoCompleteMessages') !== false;
+
+    broker = new ServiceBusBroker(openStateDb(svc.stateDir, options.stateFile ?? 'servicebus.db'), svc.clock, settings);
+    const b = broker;
+    for (const fn of svc.host.functions.values()) {
+      const name = fn.metadata.name;
+      const trigger = triggerBindingOf(fn);
+      if (String(trigger.binding.type).toLowerCase() === 'servicebustrigger') {
+        const binding = trigger.binding;
+        warnMissingConnection(svc, name, binding.connection);
+        const sessions = binding.isSessionsEnabled === true || binding.isSessionsEnabled === 'true';
+        let entity: string;
+        if (typeof binding.queueName === 'string') {
+          entity = b.ensureQueue(svc.resolveSetting(binding.queueName), sessions).name;
+        } else if (typeof binding.topicName === 'string' && typeof binding.subscriptionName === 'string') {
+          const topic = svc.resolveSetting(binding.topicName);
+          const sub = svc.resolveSetting(binding.subscriptionName);
+          b.ensureSubscription(topic, sub, sessions);
+          entity = subscriptionPath(topic, sub);
+        } else {
+          throw new Error(`Service Bus trigger "${name}" needs queueName, or topicName and subscriptionName.`);
+        }
+        const many = typeof binding.cardinality === 'string' && binding.cardinality.toLowerCase() === 'many';
+        const autoComplete =
+          typeof binding.autoCompleteMessages === 'boolean' ? binding.autoCompleteMessages : autoCompleteDefault;
+        if (!autoComplete) {
+          svc.logger.warn('servicebus.auto-complete-off', {
+            functionName: name,
+            reason: 'a Node function cannot settle messages itself; each message is redelivered when its lock expires',
+          });
+        }
+        receivers.push(
+          new ServiceBusReceiver(
+            {
+              functionName: name,
+              triggerName: trigger.name,
+              entity,
+              sessions,
+              many,
+              autoComplete,
+              concurrency: sessions ? maxConcurrentSessions : many ? 1 : maxConcurrentCalls,
+              maxBatchSize,
+              maxAutoLockRenewalMs,
+              pollIntervalMs: options.pollIntervalMs ?? 250,
+            },
+            b,
+            svc.host,
+            svc.clock,
+            svc.logger,
+          ),
+        );
+      }
+      for (const binding of Object.values(fn.metadata.bindings)) {
+        if (binding.direction !== 'out' || String(binding.type).toLowerCase() !== 'servicebus') continue;
+        warnMissingConnection(svc, name, binding.connection);
+        if (typeof binding.queueName === 'string') b.ensureQueue(svc.resolveSetting(binding.queueName));
+        else if (typeof binding.topicName === 'string') b.ensureTopic(svc.resolveSetting(binding.topicName));
+        else throw new Error(`Service Bus output of "${name}" needs queueName or topicName.`);
+      }
+    }
+
+    svc.host.addOutputBindingHandler('serviceBus', (fn, bindingName, binding, data) => {
+      if (!accepting || b.isClosed) {
+        return Promise.reject(new Error('The Service Bus broker is stopping; the output was not sent.'));
+      }
+      const target = typeof binding.queueName === 'string' ? binding.queueName : binding.topicName;
+      if (typeof target !== 'string') {
+        return Promise.reject(
+          new Error(`Output binding "${bindingName}" of "${fn.metadata.name}" names no queue or topic.`),
+        );
+      }
+      const messages = messagesFromOutput(data);
+      try {
+        if (messages.length > 0) b.send(svc.resolveSetting(target), messages);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      return Promise.resolve();
+    });
+    svc.addSystemRoute('/admin/servicebus', serviceBusAdminRoutes(b, svc.clock));
+    accepting = true;
+    for (const r of receivers) r.start();
+    svc.logger.info('servicebus.started', {
+      entities: b.entities().map((e) => e.name),
+      listeners: receivers.length,
+      lockDurationMs: settings.lockDurationMs,
+      maxDeliveryCount: settings.maxDeliveryCount,
+    });
+    return;
+  };
+
   return {
     name: 'servicebus',
     triggerTypes: ['serviceBusTrigger'],
@@ -50,108 +154,11 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
       return broker;
     },
     start(svc: RuntimeServices): Promise<void> {
-      services = svc;
-      const section = extensionSection(svc.hostJson, 'serviceBus');
-      const settings: BrokerSettings = {
-        lockDurationMs:
-          options.lockDurationMs ?? timeSpanMs(svc.env.WARDEN_SERVICEBUS_LOCK_DURATION?.trim(), 60_000) ?? 60_000,
-        maxDeliveryCount: options.maxDeliveryCount ?? positiveInt(svc.env.WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT, 10),
-      };
-      if (!(settings.lockDurationMs > 0)) settings.lockDurationMs = 60_000;
-      const maxConcurrentCalls = positiveInt(findKey(section, 'maxConcurrentCalls'), 16);
-      const maxConcurrentSessions = positiveInt(findKey(section, 'maxConcurrentSessions'), 8);
-      const maxBatchSize = positiveInt(findKey(section, 'maxMessageBatchSize'), 1000);
-      const maxAutoLockRenewalMs = timeSpanMs(findKey(section, 'maxAutoLockRenewalDuration'), 5 * 60_000);
-      const autoCompleteDefault = findKey(section, 'autoCompleteMessages') !== false;
-
-      broker = new ServiceBusBroker(
-        openStateDb(svc.stateDir, options.stateFile ?? 'servicebus.db'),
-        svc.clock,
-        settings,
-      );
-      const b = broker;
-      for (const fn of svc.host.functions.values()) {
-        const name = fn.metadata.name;
-        const trigger = triggerBindingOf(fn);
-        if (String(trigger.binding.type).toLowerCase() === 'servicebustrigger') {
-          const binding = trigger.binding;
-          warnMissingConnection(svc, name, binding.connection);
-          const sessions = binding.isSessionsEnabled === true || binding.isSessionsEnabled === 'true';
-          let entity: string;
-          if (typeof binding.queueName === 'string') {
-            entity = b.ensureQueue(svc.resolveSetting(binding.queueName), sessions).name;
-          } else if (typeof binding.topicName === 'string' && typeof binding.subscriptionName === 'string') {
-            const topic = svc.resolveSetting(binding.topicName);
-            const sub = svc.resolveSetting(binding.subscriptionName);
-            b.ensureSubscription(topic, sub, sessions);
-            entity = subscriptionPath(topic, sub);
-          } else {
-            throw new Error(`Service Bus trigger "${name}" needs queueName, or topicName and subscriptionName.`);
-          }
-          const many = typeof binding.cardinality === 'string' && binding.cardinality.toLowerCase() === 'many';
-          const autoComplete =
-            typeof binding.autoCompleteMessages === 'boolean' ? binding.autoCompleteMessages : autoCompleteDefault;
-          if (!autoComplete) {
-            svc.logger.warn('servicebus.auto-complete-off', {
-              functionName: name,
-              reason:
-                'a Node function cannot settle messages itself; each message is redelivered when its lock expires',
-            });
-          }
-          receivers.push(
-            new ServiceBusReceiver(
-              {
-                functionName: name,
-                triggerName: trigger.name,
-                entity,
-                sessions,
-                many,
-                autoComplete,
-                concurrency: sessions ? maxConcurrentSessions : many ? 1 : maxConcurrentCalls,
-                maxBatchSize,
-                maxAutoLockRenewalMs,
-                pollIntervalMs: options.pollIntervalMs ?? 250,
-              },
-              b,
-              svc.host,
-              svc.clock,
-              svc.logger,
-            ),
-          );
-        }
-        for (const binding of Object.values(fn.metadata.bindings)) {
-          if (binding.direction !== 'out' || String(binding.type).toLowerCase() !== 'servicebus') continue;
-          warnMissingConnection(svc, name, binding.connection);
-          if (typeof binding.queueName === 'string') b.ensureQueue(svc.resolveSetting(binding.queueName));
-          else if (typeof binding.topicName === 'string') b.ensureTopic(svc.resolveSetting(binding.topicName));
-          else throw new Error(`Service Bus output of "${name}" needs queueName or topicName.`);
-        }
-      }
-
-      svc.host.addOutputBindingHandler('serviceBus', (fn, bindingName, binding, data) => {
-        if (!accepting || b.isClosed) {
-          return Promise.reject(new Error('The Service Bus broker is stopping; the output was not sent.'));
-        }
-        const target = typeof binding.queueName === 'string' ? binding.queueName : binding.topicName;
-        if (typeof target !== 'string') {
-          return Promise.reject(
-            new Error(`Output binding "${bindingName}" of "${fn.metadata.name}" names no queue or topic.`),
-          );
-        }
-        const messages = messagesFromOutput(data);
-        if (messages.length > 0) b.send(svc.resolveSetting(target), messages);
-        return Promise.resolve();
+      // Executor errors become a rejection: start-up problems reach startRuntime as a rejected promise.
+      return new Promise<void>((resolve) => {
+        begin(svc);
+        resolve();
       });
-      svc.addSystemRoute('/admin/servicebus', serviceBusAdminRoutes(b, svc.clock));
-      accepting = true;
-      for (const r of receivers) r.start();
-      svc.logger.info('servicebus.started', {
-        entities: b.entities().map((e) => e.name),
-        listeners: receivers.length,
-        lockDurationMs: settings.lockDurationMs,
-        maxDeliveryCount: settings.maxDeliveryCount,
-      });
-      return Promise.resolve();
     },
     async stop(): Promise<void> {
       const drainMs = options.drainTimeoutMs ?? 30_000;

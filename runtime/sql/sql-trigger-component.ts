@@ -5,7 +5,7 @@ import { triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { delay } from '../state/clock-sleep';
 import { inTransaction, openStateDb } from '../state/state-db';
-import { extensionSection, findKey, forwardInvocationLog, positiveInt } from '../state/trigger-support';
+import { extensionSection, findKey, positiveInt } from '../state/trigger-support';
 import { CHANGE_TABLE, type PendingRow, primaryKeyColumns, readChangeWindow, tableExists } from './change-reader';
 import { sqliteFileOf, unqualifiedTableName } from './sql-connection';
 
@@ -166,7 +166,6 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
         inputData: [{ name: w.triggerName, data: { json: JSON.stringify(changes) } }],
         triggerMetadata: {},
       },
-      onLog: forwardInvocationLog(svc.logger),
     });
     if (result.status === 'success') {
       writeCursor(w, window.cursorAfter);
@@ -209,60 +208,68 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
     }
   };
 
-  return {
-    name: 'sql',
-    triggerTypes: ['sqlTrigger'],
-    start(svc: RuntimeServices): Promise<void> {
-      services = svc;
-      const section = extensionSection(svc.hostJson, 'Sql');
-      pollingIntervalMs =
-        options.pollingIntervalMs ??
-        positiveInt(findKey(section, 'PollingIntervalMs') ?? svc.env.Sql_Trigger_PollingIntervalMs, 1000);
-      maxBatchSize =
-        options.maxBatchSize ?? positiveInt(findKey(section, 'MaxBatchSize') ?? svc.env.Sql_Trigger_MaxBatchSize, 100);
-      for (const fn of svc.host.functions.values()) {
-        const trigger = triggerBindingOf(fn);
-        if (String(trigger.binding.type).toLowerCase() !== 'sqltrigger') continue;
-        const name = fn.metadata.name;
-        const tableName = trigger.binding.tableName;
-        const setting = trigger.binding.connectionStringSetting;
-        if (typeof tableName !== 'string' || typeof setting !== 'string') {
-          throw new Error(`SQL trigger function "${name}" needs tableName and connectionStringSetting.`);
-        }
-        const connection = svc.env[svc.resolveSetting(setting)];
-        if (connection === undefined) {
-          svc.logger.error('sql.listener-not-started', {
-            functionName: name,
-            reason: `the app setting "${setting}" named by connectionStringSetting is not set`,
-          });
-          continue;
-        }
-        let file: string;
-        try {
-          file = sqliteFileOf(connection, svc.host.appDir);
-        } catch (e) {
-          svc.logger.error('sql.listener-not-started', { functionName: name, reason: (e as Error).message });
-          continue;
-        }
-        watchers.push({
-          functionName: name,
-          triggerName: trigger.name,
-          table: unqualifiedTableName(svc.resolveSetting(tableName)),
-          file,
-          db: undefined,
-          keyColumns: undefined,
-          lastProblem: undefined,
-        });
+  const begin = (svc: RuntimeServices): void => {
+    services = svc;
+    const section = extensionSection(svc.hostJson, 'Sql');
+    pollingIntervalMs =
+      options.pollingIntervalMs ??
+      positiveInt(findKey(section, 'PollingIntervalMs') ?? svc.env.Sql_Trigger_PollingIntervalMs, 1000);
+    maxBatchSize =
+      options.maxBatchSize ?? positiveInt(findKey(section, 'MaxBatchSize') ?? svc.env.Sql_Trigger_MaxBatchSize, 100);
+    for (const fn of svc.host.functions.values()) {
+      const trigger = triggerBindingOf(fn);
+      if (String(trigger.binding.type).toLowerCase() !== 'sqltrigger') continue;
+      const name = fn.metadata.name;
+      const tableName = trigger.binding.tableName;
+      const setting = trigger.binding.connectionStringSetting;
+      if (typeof tableName !== 'string' || typeof setting !== 'string') {
+        throw new Error(`SQL trigger function "${name}" needs tableName and connectionStringSetting.`);
       }
-      if (watchers.length === 0) return Promise.resolve();
-      state = openStateDb(svc.stateDir, options.stateFile ?? 'sql-trigger.db');
-      state.exec(`CREATE TABLE IF NOT EXISTS sql_cursors (
+      const connection = svc.env[svc.resolveSetting(setting)];
+      if (connection === undefined) {
+        svc.logger.error('sql.listener-not-started', {
+          functionName: name,
+          reason: `the app setting "${setting}" named by connectionStringSetting is not set`,
+        });
+        continue;
+      }
+      let file: string;
+      try {
+        file = sqliteFileOf(connection, svc.host.appDir);
+      } catch (e) {
+        svc.logger.error('sql.listener-not-started', { functionName: name, reason: (e as Error).message });
+        continue;
+      }
+      watchers.push({
+        functionName: name,
+        triggerName: trigger.name,
+        table: unqualifiedTableName(svc.resolveSetting(tableName)),
+        file,
+        db: undefined,
+        keyColumns: undefined,
+        lastProblem: undefined,
+      });
+    }
+    if (watchers.length === 0) return;
+    state = openStateDb(svc.stateDir, options.stateFile ?? 'sql-trigger.db');
+    state.exec(`CREATE TABLE IF NOT EXISTS sql_cursors (
           function_name TEXT PRIMARY KEY, database TEXT NOT NULL, table_name TEXT NOT NULL, cursor INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS sql_attempts (
           function_name TEXT NOT NULL, pk TEXT NOT NULL, seq INTEGER NOT NULL, attempts INTEGER NOT NULL,
           PRIMARY KEY (function_name, pk, seq))`);
-      loops = watchers.map((w) => run(svc, w));
-      return Promise.resolve();
+    loops = watchers.map((w) => run(svc, w));
+    return;
+  };
+
+  return {
+    name: 'sql',
+    triggerTypes: ['sqlTrigger'],
+    start(svc: RuntimeServices): Promise<void> {
+      // Executor errors become a rejection: start-up problems reach startRuntime as a rejected promise.
+      return new Promise<void>((resolve) => {
+        begin(svc);
+        resolve();
+      });
     },
     async stop(): Promise<void> {
       abort.abort();

@@ -1,39 +1,6 @@
-import type { InvocationLogEntry } from '../host/function-host';
-import type { RuntimeLogger } from '../host/runtime-services';
-
 /**
- * Helpers shared by the trigger components (timer, SQL, Service Bus): forwarding an invocation's logs to the
- * runtime logger and reading host.json sections.
+ * Helpers shared by the trigger components (timer, SQL, Service Bus): reading host.json sections and settings.
  */
-
-/** Sends a function's own `context.log` entries to the runtime logger, tagged with invocation id and function. */
-export function forwardInvocationLog(logger: RuntimeLogger): (entry: InvocationLogEntry) => void {
-  return (entry) => {
-    const fields = {
-      invocationId: entry.invocationId,
-      functionName: entry.functionName,
-      category: entry.category,
-      message: entry.message,
-    };
-    switch (entry.level) {
-      case 'error':
-      case 'critical':
-        logger.error('function.log', fields);
-        break;
-      case 'warning':
-        logger.warn('function.log', fields);
-        break;
-      case 'trace':
-      case 'debug':
-        logger.debug('function.log', fields);
-        break;
-      case 'none':
-        break;
-      default:
-        logger.info('function.log', fields);
-    }
-  };
-}
 
 /** `hostJson.extensions[name]`, matched case-insensitively (host.json keys are case-insensitive). */
 export function extensionSection(hostJson: Record<string, unknown>, name: string): Record<string, unknown> {

@@ -4,7 +4,6 @@ import { triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { sleepFor, sleepUntil } from '../state/clock-sleep';
 import { openStateDb } from '../state/state-db';
-import { forwardInvocationLog } from '../state/trigger-support';
 import { formatWithOffset, type NcrontabSchedule, parseNcrontab } from './ncrontab';
 import { type RetryPolicy, retryPolicyOf } from './retry-policy';
 
@@ -108,7 +107,6 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
               }
             : null,
         },
-        onLog: forwardInvocationLog(svc.logger),
       });
       if (result.status === 'success') {
         svc.logger.debug('timer.succeeded', { functionName: job.functionName, retryCount });
@@ -170,81 +168,89 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
     }
   };
 
+  const begin = (svc: RuntimeServices): void => {
+    services = svc;
+    const timeZone = svc.env.WEBSITE_TIME_ZONE?.trim() || 'UTC';
+    for (const fn of svc.host.functions.values()) {
+      const trigger = triggerBindingOf(fn);
+      if (String(trigger.binding.type).toLowerCase() !== 'timertrigger') continue;
+      const raw = trigger.binding.schedule;
+      if (typeof raw !== 'string' || raw.trim() === '') {
+        throw new Error(`Timer function "${fn.metadata.name}" has no schedule.`);
+      }
+      let schedule: NcrontabSchedule;
+      try {
+        schedule = parseNcrontab(svc.resolveSetting(raw), timeZone);
+      } catch (e) {
+        throw new Error(`Timer function "${fn.metadata.name}": ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
+      }
+      const now = svc.clock.now();
+      const first = schedule.next(now);
+      if (first === undefined) throw new Error(`Timer function "${fn.metadata.name}": the schedule never occurs.`);
+      const second = schedule.next(first);
+      const useMonitor =
+        typeof trigger.binding.useMonitor === 'boolean'
+          ? trigger.binding.useMonitor
+          : second === undefined || second - first >= 60_000;
+      jobs.push({
+        functionName: fn.metadata.name,
+        triggerName: trigger.name,
+        schedule,
+        runOnStartup: trigger.binding.runOnStartup === true || trigger.binding.runOnStartup === 'true',
+        useMonitor,
+        retry: retryPolicyOf(fn.metadata.retryOptions),
+        status: { last: undefined, next: first, lastUpdated: now },
+        running: undefined,
+      });
+    }
+    if (jobs.length === 0) return;
+    db = openStateDb(svc.stateDir, options.stateFile ?? 'timers.db');
+    db.exec(`CREATE TABLE IF NOT EXISTS timer_status (
+        function_name TEXT PRIMARY KEY, schedule TEXT NOT NULL, time_zone TEXT NOT NULL,
+        last INTEGER, next INTEGER NOT NULL, last_updated INTEGER NOT NULL)`);
+    const read = db.prepare(
+      'SELECT schedule, time_zone, last, next, last_updated FROM timer_status WHERE function_name = ?',
+    );
+    for (const job of jobs) {
+      if (!job.useMonitor) continue;
+      const row = read.get(job.functionName) as
+        { schedule: string; time_zone: string; last: number | null; next: number; last_updated: number } | undefined;
+      if (!row) {
+        saveStatus(job); // first start: record the status, so an occurrence missed from now on is detected
+      } else if (row.schedule !== job.schedule.expression || row.time_zone !== job.schedule.timeZone) {
+        // The schedule changed: the host recomputes the next occurrence from the last run under the new schedule.
+        const from = row.last ?? row.last_updated;
+        job.status = { last: row.last ?? undefined, next: nextAfter(job, from), lastUpdated: row.last_updated };
+        saveStatus(job);
+      } else {
+        job.status = { last: row.last ?? undefined, next: row.next, lastUpdated: row.last_updated };
+      }
+      svc.logger.info('timer.scheduled', {
+        functionName: job.functionName,
+        schedule: job.schedule.expression,
+        timeZone: job.schedule.timeZone,
+        next: new Date(job.status.next).toISOString(),
+      });
+    }
+    loops = jobs.map((job) =>
+      runJob(job, svc).catch((e: unknown) => {
+        svc.logger.error('timer.stopped-unexpectedly', { functionName: job.functionName, error: String(e) });
+      }),
+    );
+    return;
+  };
+
   return {
     name: 'timer',
     triggerTypes: ['timerTrigger'],
     start(svc: RuntimeServices): Promise<void> {
-      services = svc;
-      const timeZone = svc.env.WEBSITE_TIME_ZONE?.trim() || 'UTC';
-      for (const fn of svc.host.functions.values()) {
-        const trigger = triggerBindingOf(fn);
-        if (String(trigger.binding.type).toLowerCase() !== 'timertrigger') continue;
-        const raw = trigger.binding.schedule;
-        if (typeof raw !== 'string' || raw.trim() === '') {
-          throw new Error(`Timer function "${fn.metadata.name}" has no schedule.`);
-        }
-        let schedule: NcrontabSchedule;
-        try {
-          schedule = parseNcrontab(svc.resolveSetting(raw), timeZone);
-        } catch (e) {
-          throw new Error(`Timer function "${fn.metadata.name}": ${e instanceof Error ? e.message : String(e)}`, {
-            cause: e,
-          });
-        }
-        const now = svc.clock.now();
-        const first = schedule.next(now);
-        if (first === undefined) throw new Error(`Timer function "${fn.metadata.name}": the schedule never occurs.`);
-        const second = schedule.next(first);
-        const useMonitor =
-          typeof trigger.binding.useMonitor === 'boolean'
-            ? trigger.binding.useMonitor
-            : second === undefined || second - first >= 60_000;
-        jobs.push({
-          functionName: fn.metadata.name,
-          triggerName: trigger.name,
-          schedule,
-          runOnStartup: trigger.binding.runOnStartup === true || trigger.binding.runOnStartup === 'true',
-          useMonitor,
-          retry: retryPolicyOf(fn.metadata.retryOptions),
-          status: { last: undefined, next: first, lastUpdated: now },
-          running: undefined,
-        });
-      }
-      if (jobs.length === 0) return Promise.resolve();
-      db = openStateDb(svc.stateDir, options.stateFile ?? 'timers.db');
-      db.exec(`CREATE TABLE IF NOT EXISTS timer_status (
-        function_name TEXT PRIMARY KEY, schedule TEXT NOT NULL, time_zone TEXT NOT NULL,
-        last INTEGER, next INTEGER NOT NULL, last_updated INTEGER NOT NULL)`);
-      const read = db.prepare(
-        'SELECT schedule, time_zone, last, next, last_updated FROM timer_status WHERE function_name = ?',
-      );
-      for (const job of jobs) {
-        if (!job.useMonitor) continue;
-        const row = read.get(job.functionName) as
-          { schedule: string; time_zone: string; last: number | null; next: number; last_updated: number } | undefined;
-        if (!row) {
-          saveStatus(job); // first start: record the status, so an occurrence missed from now on is detected
-        } else if (row.schedule !== job.schedule.expression || row.time_zone !== job.schedule.timeZone) {
-          // The schedule changed: the host recomputes the next occurrence from the last run under the new schedule.
-          const from = row.last ?? row.last_updated;
-          job.status = { last: row.last ?? undefined, next: nextAfter(job, from), lastUpdated: row.last_updated };
-          saveStatus(job);
-        } else {
-          job.status = { last: row.last ?? undefined, next: row.next, lastUpdated: row.last_updated };
-        }
-        svc.logger.info('timer.scheduled', {
-          functionName: job.functionName,
-          schedule: job.schedule.expression,
-          timeZone: job.schedule.timeZone,
-          next: new Date(job.status.next).toISOString(),
-        });
-      }
-      loops = jobs.map((job) =>
-        runJob(job, svc).catch((e: unknown) => {
-          svc.logger.error('timer.stopped-unexpectedly', { functionName: job.functionName, error: String(e) });
-        }),
-      );
-      return Promise.resolve();
+      // Executor errors become a rejection: start-up problems reach startRuntime as a rejected promise.
+      return new Promise<void>((resolve) => {
+        begin(svc);
+        resolve();
+      });
     },
     async stop(): Promise<void> {
       abort.abort();
