@@ -34,8 +34,9 @@ export function eventSchemaOf(event: unknown): 'EventGrid' | 'CloudEvents' | { p
       return { problem: `has specversion ${JSON.stringify(event.specversion)}; only CloudEvents 1.0 is supported` };
     return missing.length === 0 ? 'CloudEvents' : { problem: `is a CloudEvent without ${missing.join(', ')}` };
   }
+  // `subject` may be empty (validation events have ""); the others must be non-empty strings.
   const missing = ['id', 'eventType', 'subject', 'eventTime'].filter(
-    (k) => typeof event[k] !== 'string' || event[k] === '',
+    (k) => typeof event[k] !== 'string' || (k !== 'subject' && event[k] === ''),
   );
   return missing.length === 0
     ? 'EventGrid'

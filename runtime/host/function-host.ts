@@ -131,12 +131,13 @@ export class FunctionHost {
     const main = options.main ?? readMain(appDir);
     const entries = resolveEntries(appDir, main);
     const entry = entries.join(', ');
-    if (core.isLocked || core.functions.size > 0) {
+    if (loadedDirs.size > 0) {
       // A previous load in this process (tests, restart): start from a clean registry and re-run the app's modules.
       core.reset();
-      for (const dir of new Set([previousAppDir ?? appDir, appDir])) purgeAppModules(dir);
+      for (const dir of new Set([...loadedDirs, appDir, ...entries.map((e) => path.dirname(e))])) purgeAppModules(dir);
     }
-    previousAppDir = appDir;
+    loadedDirs.add(appDir);
+    for (const e of entries) loadedDirs.add(path.dirname(e));
     for (const file of entries) {
       try {
         if (file.endsWith('.mjs')) {
@@ -347,7 +348,8 @@ export class FunctionHost {
   }
 }
 
-let previousAppDir: string | undefined;
+/** Directories whose modules an earlier load required (purged before the next load). */
+const loadedDirs = new Set<string>();
 
 /** Drops the app's own modules (not its node_modules) from the require cache so a reload re-registers. */
 function purgeAppModules(appDir: string): void {
