@@ -1,0 +1,84 @@
+/**
+ * Microsoft.Storage: storage accounts as `@azure/arm-storage` 21 (2026-09-01) and generic resource calls see them,
+ * with their network posture and private endpoint connections. Keys (`listKeys`, `regenerateKey`) belong to the
+ * rotation feature and plug in through `actions`.
+ */
+import type { ResourceTypeSpec } from './types';
+import { dflt, normalizeNetworkAcls, normalizePrivateEndpointConnections, notOneOf, obj, propertiesOf } from './types';
+
+export const storageAccounts: ResourceTypeSpec = {
+  type: 'Microsoft.Storage/storageAccounts',
+  apiVersions: ['2026-09-01', '2025-06-01', '2025-01-01', '2024-01-01', '2023-05-01', '2023-01-01', '2022-09-01'],
+  tracked: true,
+  patch: 'merge',
+  operations: ['read', 'write', 'delete'],
+  readOnlyProperties: [
+    'provisioningState',
+    'creationTime',
+    'primaryEndpoints',
+    'primaryLocation',
+    'statusOfPrimary',
+    'privateEndpointConnections',
+    'keyCreationTime',
+  ],
+  normalize(r, ctx) {
+    dflt(r, 'kind', 'StorageV2');
+    dflt(r, 'sku', { name: 'Standard_LRS', tier: 'Standard' });
+    dflt(r, 'tags', {});
+    const p = propertiesOf(r);
+    p.provisioningState = p.provisioningState ?? 'Succeeded';
+    dflt(p, 'creationTime', ctx.now);
+    dflt(p, 'publicNetworkAccess', 'Enabled');
+    dflt(p, 'allowSharedKeyAccess', true);
+    dflt(p, 'allowBlobPublicAccess', false);
+    dflt(p, 'supportsHttpsTrafficOnly', true);
+    dflt(p, 'minimumTlsVersion', 'TLS1_2');
+    p.networkAcls = normalizeNetworkAcls(p.networkAcls, true);
+    p.privateEndpointConnections = normalizePrivateEndpointConnections(
+      p.privateEndpointConnections,
+      r.id,
+      'Microsoft.Storage/storageAccounts/privateEndpointConnections',
+      'actionRequired',
+    );
+    const n = r.name;
+    dflt(p, 'primaryEndpoints', {
+      blob: `https://${n}.blob.core.windows.net/`,
+      dfs: `https://${n}.dfs.core.windows.net/`,
+      file: `https://${n}.file.core.windows.net/`,
+      queue: `https://${n}.queue.core.windows.net/`,
+      table: `https://${n}.table.core.windows.net/`,
+      web: `https://${n}.web.core.windows.net/`,
+    });
+    dflt(p, 'primaryLocation', r.location);
+    dflt(p, 'statusOfPrimary', 'available');
+    return r;
+  },
+  validate(body) {
+    const p = obj(body.properties);
+    const pnaError = notOneOf(p.publicNetworkAccess, 'publicNetworkAccess', [
+      'Enabled',
+      'Disabled',
+      'SecuredByPerimeter',
+    ]);
+    if (pnaError) return pnaError;
+    const acls = p.networkAcls;
+    if (acls !== undefined) {
+      const a = obj(acls);
+      const daError = notOneOf(a.defaultAction, 'networkAcls.defaultAction', ['Allow', 'Deny']);
+      if (daError) return daError;
+      if (a.ipRules !== undefined && !Array.isArray(a.ipRules)) return 'networkAcls.ipRules must be an array.';
+    }
+    return undefined;
+  },
+  children: {
+    privateendpointconnections: {
+      readAction: 'Microsoft.Storage/storageAccounts/privateEndpointConnections/read',
+      list: (r) =>
+        Array.isArray(obj(r.properties).privateEndpointConnections)
+          ? (obj(r.properties).privateEndpointConnections as unknown[])
+          : [],
+    },
+  },
+};
+
+export const storageTypes: readonly ResourceTypeSpec[] = [storageAccounts];
