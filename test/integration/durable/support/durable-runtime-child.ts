@@ -36,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stdout.write(`FAILED ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stdout.write(`FAILED ${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(3);
 });
