@@ -14,7 +14,7 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 /** The change-log triggers of one metadata table: the contract the local runtime's SQL trigger reads. */
 function changeTriggers(table: string, key: string): string {
   const log = (op: string, ref: string) =>
-    `INSERT INTO metadata_changes (table_name, pk, operation, at) VALUES ('${table}', ${ref}.${key}, '${op}', ${NOW});`;
+    `INSERT INTO metadata_changes (table_name, pk, operation, at) VALUES ('${table}', json_object('${key}', ${ref}.${key}), '${op}', ${NOW});`;
   return `
 CREATE TRIGGER ${table}_log_insert AFTER INSERT ON ${table} BEGIN ${log('insert', 'NEW')} END;
 CREATE TRIGGER ${table}_log_update AFTER UPDATE ON ${table} BEGIN ${log('update', 'NEW')} END;
@@ -162,7 +162,8 @@ CREATE TABLE approvals (
 CREATE INDEX approvals_pending ON approvals (requested_at) WHERE decision IS NULL;
 
 -- The change log (DESIGN.md "SQL trigger contract"): seq never reused (AUTOINCREMENT), written by triggers in the
--- writing transaction, so a rolled-back write leaves no change.
+-- writing transaction, so a rolled-back write leaves no change. pk is the JSON object of the key columns
+-- ({"id":"ap-x"}, {"scope":"/subscriptions/..."}), the form the local runtime's SQL trigger decodes.
 CREATE TABLE metadata_changes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   table_name TEXT NOT NULL,
