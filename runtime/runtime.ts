@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { adminRoutes, guardAdmin, healthRoute, type RuntimeState } from './admin/admin-routes';
 import { KeyStore } from './admin/key-store';
 import { SharedClock } from './clock/shared-clock';
+import { createDurableComponent } from './durable/durable-component';
 import { EventGridComponent } from './eventgrid/event-grid-component';
 import type { LogLevel } from './host/core-types';
 import { FunctionHost } from './host/function-host';
@@ -13,9 +13,12 @@ import type { RuntimeComponent, RuntimeLogger, RuntimeServices, SystemRouteHandl
 import { DEFAULT_BODY_LIMIT, HttpServer } from './http/http-server';
 import { HttpTriggerComponent } from './http/http-trigger-component';
 import { createLogger } from './logging/runtime-logger';
+import { createServiceBusComponent } from './servicebus/service-bus-component';
 import { readHostJson } from './settings/host-json';
 import { injectLocalSettings } from './settings/local-settings';
 import { resolveSettingExpression } from './settings/resolve-setting';
+import { createSqlTriggerComponent } from './sql/sql-trigger-component';
+import { createTimerComponent } from './timer/timer-component';
 
 export interface StartRuntimeOptions {
   /** The function app's directory (holds package.json, host.json, local.settings.json). */
@@ -36,8 +39,8 @@ export interface StartRuntimeOptions {
   /** Defaults to `<appDir>/local.settings.json` (a missing file is fine). `null` = read none. */
   localSettingsPath?: string | null;
   /**
-   * Trigger components besides the built-in HTTP and Event Grid ones. Default: the timer, SQL, Service Bus and
-   * durable components, for those whose module is present.
+   * Trigger components besides the built-in HTTP and Event Grid ones (replacing the defaults). Default:
+   * {@link defaultComponents} — timer, SQL, Service Bus and durable.
    */
   components?: RuntimeComponent[];
   /** Defaults to the structured logger on stdout. */
@@ -63,34 +66,12 @@ export interface RunningRuntime {
   stop(): Promise<void>;
 }
 
-/** The factories of the components other modules provide, found when their compiled module exists. */
-const OPTIONAL_COMPONENTS: { module: string; factory: string }[] = [
-  { module: 'timer/timer-component', factory: 'createTimerComponent' },
-  { module: 'sql/sql-trigger-component', factory: 'createSqlTriggerComponent' },
-  { module: 'servicebus/service-bus-component', factory: 'createServiceBusComponent' },
-  { module: 'durable/durable-component', factory: 'createDurableComponent' },
-];
-
-/** The default trigger components beyond HTTP and Event Grid: every one whose module is built. */
-export function defaultComponents(logger?: RuntimeLogger): RuntimeComponent[] {
-  const load = createRequire(__filename);
-  const found: RuntimeComponent[] = [];
-  for (const { module, factory } of OPTIONAL_COMPONENTS) {
-    const file = path.join(__dirname, `${module}.js`);
-    if (!existsSync(file)) continue;
-    try {
-      const exports = load(file) as Record<string, unknown>;
-      const create = exports[factory];
-      if (typeof create !== 'function') {
-        logger?.error('runtime.component-missing-factory', { module, factory });
-        continue;
-      }
-      found.push((create as () => RuntimeComponent)());
-    } catch (e) {
-      logger?.error('runtime.component-load-failed', { module, error: (e as Error).message });
-    }
-  }
-  return found;
+/**
+ * The trigger components beyond HTTP and Event Grid, with their default settings: timers, SQL changes, the embedded
+ * Service Bus broker and the durable engine. Each reads its host.json section through {@link RuntimeServices.hostJson}.
+ */
+export function defaultComponents(): RuntimeComponent[] {
+  return [createTimerComponent(), createSqlTriggerComponent(), createServiceBusComponent(), createDurableComponent()];
 }
 
 const LOG_LEVEL_MAP: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error' | undefined> = {
@@ -188,7 +169,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
         addRoute: (prefix, handler) => httpServer.addRoute(prefix, handler),
       }),
       new EventGridComponent({ keys, bodyLimit }),
-      ...(options.components ?? defaultComponents(logger)),
+      ...(options.components ?? defaultComponents()),
     ];
     checkTriggersServed(loadedHost.functions.values(), components);
     const rows = [...loadedHost.functions.values()].map((fn) => describeFunction(fn, hostJson.routePrefix));

@@ -35,16 +35,28 @@ const CONSTRAINTS: Record<string, (arg: string | undefined) => (v: string) => bo
   double: () => (v) => /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v),
   float: () => (v) => /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v),
   alpha: () => (v) => /^[a-z]+$/i.test(v),
-  minlength: (a) => (v) => v.length >= num(a, 'minlength'),
-  maxlength: (a) => (v) => v.length <= num(a, 'maxlength'),
+  minlength: (a) => {
+    const n = num(a, 'minlength');
+    return (v) => v.length >= n;
+  },
+  maxlength: (a) => {
+    const n = num(a, 'maxlength');
+    return (v) => v.length <= n;
+  },
   length: (a) => {
     const [lo, hi] = String(a ?? '')
       .split(',')
       .map((s) => num(s.trim(), 'length'));
     return hi === undefined ? (v) => v.length === lo : (v) => v.length >= (lo as number) && v.length <= hi;
   },
-  min: (a) => (v) => /^-?\d+$/.test(v) && Number(v) >= num(a, 'min'),
-  max: (a) => (v) => /^-?\d+$/.test(v) && Number(v) <= num(a, 'max'),
+  min: (a) => {
+    const n = num(a, 'min');
+    return (v) => /^-?\d+$/.test(v) && Number(v) >= n;
+  },
+  max: (a) => {
+    const n = num(a, 'max');
+    return (v) => /^-?\d+$/.test(v) && Number(v) <= n;
+  },
   range: (a) => {
     const [lo, hi] = String(a ?? '')
       .split(',')
@@ -86,7 +98,9 @@ function parseConstraints(template: string, specs: string[]): RouteConstraint[] 
     const name = (m[1] as string).toLowerCase();
     const factory = CONSTRAINTS[name];
     if (!factory) throw new RouteTemplateError(template, `unknown constraint "${name}"`);
-    return { name, argument: m[2], test: factory(m[2]) };
+    // Braces in an argument are escaped by doubling them, as in ASP.NET route templates.
+    const argument = m[2]?.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+    return { name, argument, test: factory(argument) };
   });
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { readEventFixture, startTestRuntime,type TestRuntime } from './startup-fixture';
+import { readEventFixture, startTestRuntime, type TestRuntime } from './startup-fixture';
 
 interface Recorded {
   functionName: string;
