@@ -375,6 +375,15 @@ export class Entra implements Directory {
         now,
       );
     }
+    if (grant !== 'client_credentials' && grant !== 'password') {
+      throw entraError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        `The app requested an unsupported grant type '${grant}'.`,
+        now,
+      );
+    }
     const resource = this.requestedResource(form, version, grant === 'client_credentials', now);
     if (grant === 'client_credentials') {
       if (!clientSecret) {
@@ -446,13 +455,7 @@ export class Entra implements Directory {
       });
       return this.tokenResponse(issued, version, resource);
     }
-    throw entraError(
-      400,
-      'unsupported_grant_type',
-      70003,
-      `The app requested an unsupported grant type '${grant}'.`,
-      now,
-    );
+    throw new Error('unreachable: grant_type was checked above');
   }
 
   private requestedResource(

@@ -17,6 +17,9 @@ const URI_CLAIMS: Record<string, string> = {
   unique_name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
   amr: 'http://schemas.microsoft.com/claims/authnmethodsreferences',
   idp: 'http://schemas.microsoft.com/identity/claims/identityprovider',
+  given_name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
+  family_name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
+  acr: 'http://schemas.microsoft.com/claims/authnclassreference',
 };
 
 /** The caller's token claims as ARM flattens them into events: every value a string, URI names for some. */
