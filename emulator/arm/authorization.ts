@@ -168,7 +168,9 @@ function listDefinitions(
 }
 
 function getDefinition(service: ArmService, caller: CallerIdentity, scope: string, name: string): EmulatorResponse {
-  service.authorize(caller, scope, `${ROLE_DEFINITION_TYPE}/read`);
+  // Tenant-level definitions (`/providers/Microsoft.Authorization/roleDefinitions/{id}`) are readable by any
+  // signed-in principal, as in Azure; below the root, reading needs roleDefinitions/read at the scope.
+  if (scope !== '/') service.authorize(caller, scope, `${ROLE_DEFINITION_TYPE}/read`);
   const guid = roleDefinitionGuid(name);
   const d = guid ? service.store.getRoleDefinition(guid) : undefined;
   if (!d) throw armError(404, 'RoleDefinitionDoesNotExist', `The role definition '${name}' could not be found.`);

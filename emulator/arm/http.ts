@@ -61,12 +61,15 @@ export function page<T>(
   const start = decodeSkipToken(req.queryParam('$skipToken'));
   const value = items.slice(start, start + pageSize);
   if (start + pageSize >= items.length) return { value };
-  const q = new URLSearchParams();
-  q.set('api-version', apiVersion);
+  // As ARM writes them: `$filter` and `$skipToken` keys literal, values percent-encoded.
   const filter = req.queryParam('$filter');
-  if (filter !== undefined) q.set('$filter', filter);
-  q.set('$skipToken', Buffer.from(String(start + pageSize)).toString('base64url'));
-  return { value, nextLink: `${originOf(req)}${req.path}?${q.toString().replace(/\+/g, '%20')}` };
+  const token = Buffer.from(String(start + pageSize)).toString('base64url');
+  const query = [
+    `api-version=${encodeURIComponent(apiVersion)}`,
+    ...(filter !== undefined ? [`$filter=${encodeURIComponent(filter)}`] : []),
+    `$skipToken=${token}`,
+  ].join('&');
+  return { value, nextLink: `${originOf(req)}${req.path}?${query}` };
 }
 
 function decodeSkipToken(token: string | undefined): number {

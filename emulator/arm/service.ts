@@ -423,10 +423,10 @@ export class ArmService {
         status: 'Provisioned',
         startDateTime: activation?.startDateTime ?? a.createdOn,
         endDateTime: activation?.endDateTime ?? null,
-        linkedRoleEligibilityScheduleId: activation
-          ? `${a.scope === '/' ? '' : a.scope}/providers/${AUTH_NS}/roleEligibilitySchedules/${activation.linkedRoleEligibilityScheduleId}`
+        linkedRoleEligibilityScheduleId: activation?.linkedRoleEligibilityScheduleId ?? null,
+        linkedRoleEligibilityScheduleInstanceId: activation
+          ? deterministicGuid(activation.linkedRoleEligibilityScheduleId, 'instance')
           : null,
-        linkedRoleEligibilityScheduleInstanceId: null,
         assignmentType: activation ? 'Activated' : 'Assigned',
         memberType: 'Direct',
         condition: a.condition,

@@ -4,7 +4,25 @@
  * rotation feature and plug in through `actions`.
  */
 import type { ResourceTypeSpec } from './types';
-import { dflt, normalizeNetworkAcls, normalizePrivateEndpointConnections, notOneOf, obj, propertiesOf } from './types';
+import {
+  dflt,
+  normalizeNetworkAcls,
+  normalizePrivateEndpointConnections,
+  notOneOf,
+  obj,
+  propertiesOf,
+  text,
+} from './types';
+
+/** Azure's paired regions for the few the demo uses (geo-redundant SKUs report the pair as secondary). */
+const PAIRED_REGIONS: Record<string, string> = {
+  westeurope: 'northeurope',
+  northeurope: 'westeurope',
+  eastus: 'westus',
+  eastus2: 'centralus',
+  westus: 'eastus',
+  swedencentral: 'swedensouth',
+};
 
 export const storageAccounts: ResourceTypeSpec = {
   type: 'Microsoft.Storage/storageAccounts',
@@ -15,6 +33,9 @@ export const storageAccounts: ResourceTypeSpec = {
   readOnlyProperties: [
     'provisioningState',
     'creationTime',
+    'secondaryLocation',
+    'statusOfSecondary',
+    'isHnsEnabled',
     'primaryEndpoints',
     'primaryLocation',
     'statusOfPrimary',
@@ -49,8 +70,42 @@ export const storageAccounts: ResourceTypeSpec = {
       table: `https://${n}.table.core.windows.net/`,
       web: `https://${n}.web.core.windows.net/`,
     });
+    const routing = obj(p.routingPreference);
+    const endpoints = obj(p.primaryEndpoints);
+    const variant = (suffix: string, kinds: string[]) =>
+      Object.fromEntries(kinds.map((k) => [k, `https://${n}-${suffix}.${k}.core.windows.net/`]));
+    if (routing.publishInternetEndpoints === true) {
+      dflt(endpoints, 'internetEndpoints', variant('internetrouting', ['blob', 'dfs', 'file', 'web']));
+    }
+    if (routing.publishMicrosoftEndpoints === true) {
+      dflt(
+        endpoints,
+        'microsoftEndpoints',
+        variant('microsoftrouting', ['blob', 'dfs', 'file', 'queue', 'table', 'web']),
+      );
+    }
     dflt(p, 'primaryLocation', r.location);
     dflt(p, 'statusOfPrimary', 'available');
+    const skuName = text(obj(r.sku).name);
+    if (/GRS|GZRS/i.test(skuName)) {
+      dflt(p, 'secondaryLocation', PAIRED_REGIONS[text(r.location).toLowerCase()] ?? text(r.location));
+      dflt(p, 'statusOfSecondary', 'available');
+    }
+    dflt(p, 'isHnsEnabled', false);
+    const created = text(p.creationTime);
+    dflt(p, 'keyCreationTime', { key1: created, key2: created });
+    const enc = obj(p.encryption);
+    dflt(enc, 'keySource', 'Microsoft.Storage');
+    const services = obj(enc.services);
+    for (const s of ['blob', 'file']) {
+      const svc = obj(services[s]);
+      dflt(svc, 'enabled', true);
+      dflt(svc, 'keyType', 'Account');
+      dflt(svc, 'lastEnabledTime', created);
+      services[s] = svc;
+    }
+    enc.services = services;
+    p.encryption = enc;
     return r;
   },
   validate(body) {
