@@ -31,7 +31,7 @@ describe('optimistic concurrency, actor and audit on every metadata table', () =
       );
 
       t.clock.advance(60_000);
-      const changed = { ...(input as object), ...(SAMPLE_CHANGES[table]) } as never;
+      const changed = { ...(input as object), ...SAMPLE_CHANGES[table] } as never;
       const updated = await repo.upsert(changed, { actor: GRACE, expectedVersion: 1 });
       assert.equal(updated.version, 2);
       assert.equal(updated.updated_by, GRACE);

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { tempStore } from './store-fixture';
+
+test('an event id is accepted once, also across connections', async () => {
+  const t = tempStore('warden-events-');
+  try {
+    const other = t.open();
+    const results = await Promise.all([
+      t.store.events.firstReceipt('evt-1', 'eventgrid'),
+      other.events.firstReceipt('evt-1', 'eventgrid'),
+      t.store.events.firstReceipt('evt-2', 'eventgrid'),
+    ]);
+    assert.deepEqual(results.slice(0, 2).sort(), [false, true]);
+    assert.equal(results[2], true);
+    assert.equal(await other.events.firstReceipt('evt-2', 'eventgrid'), false);
+    assert.equal(t.count('event_receipts'), 2);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('poison messages are kept with their reason', async () => {
+  const t = tempStore('warden-events-');
+  try {
+    await t.store.events.recordPoison({
+      source: 'sb:commands',
+      messageId: 'm-1',
+      reason: 'body is not JSON',
+      body: '{oops',
+    });
+    const [p] = await t.store.events.listPoison();
+    assert.equal(p?.reason, 'body is not JSON');
+    assert.equal(p?.messageId, 'm-1');
+    assert.equal(p?.receivedAt, '2026-06-01T12:00:00.000Z');
+  } finally {
+    await t.cleanup();
+  }
+});
