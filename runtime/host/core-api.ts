@@ -88,8 +88,54 @@ export class CoreApi {
   getProgrammingModel = (): ProgrammingModel | undefined => this.programmingModel;
 
   log = (level: LogLevel, category: LogCategory, message: string): void => {
-    this.sink(level, category, message);
+    const hooked = this.runLogHooks(level, category, message, undefined);
+    if (hooked) this.sink(hooked.level, category, hooked.message);
   };
+
+  private logHookAppData: Record<string, unknown> = {};
+  private inLogHook = false;
+
+  /** The app-wide `appHookData` log hooks receive (set once the app has loaded). */
+  setLogHookData(appHookData: Record<string, unknown>): void {
+    this.logHookAppData = appHookData;
+  }
+
+  /**
+   * Runs the `log` hooks on one log entry, as the worker does: each may change `level` and `message`. A hook that
+   * throws is skipped (and a log written from inside a hook is not hooked again). Returns undefined for level `none`.
+   */
+  runLogHooks(
+    level: LogLevel,
+    category: LogCategory,
+    message: string,
+    invocationContext: unknown,
+  ): { level: LogLevel; message: string } | undefined {
+    if (this.hooks.log.length === 0 || this.inLogHook) return { level, message };
+    const ctx: Record<string, unknown> = {
+      hookData: {},
+      appHookData: this.logHookAppData,
+      level,
+      category,
+      message,
+      invocationContext,
+    };
+    this.inLogHook = true;
+    try {
+      for (const hook of this.hooks.log) {
+        try {
+          const r = hook(ctx);
+          if (r instanceof Promise) r.catch(() => undefined);
+        } catch {
+          // a failing log hook must not break logging
+        }
+      }
+    } finally {
+      this.inLogHook = false;
+    }
+    const finalLevel = typeof ctx.level === 'string' ? (ctx.level as LogLevel) : level;
+    if (finalLevel === 'none') return undefined;
+    return { level: finalLevel, message: typeof ctx.message === 'string' ? ctx.message : message };
+  }
 
   setLogSink(sink: SystemLogSink): void {
     this.sink = sink;

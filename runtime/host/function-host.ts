@@ -105,6 +105,8 @@ export class FunctionHost {
     readonly appDir: string,
     private readonly core: CoreApi,
     private readonly model: ProgrammingModel,
+    /** The worker's app-level hook data: `hookData` of appStart/appTerminate, `appHookData` of the others. */
+    private readonly appHookData: Record<string, unknown>,
   ) {}
 
   get functions(): ReadonlyMap<string, RegisteredFunction> {
@@ -165,12 +167,14 @@ export class FunctionHost {
     }
     const model = core.getProgrammingModel();
     if (!model) throw new Error('Start-up failed: the app registered functions but no programming model.');
+    const appHookData: Record<string, unknown> = {};
     for (const hook of core.hooks.appStart) {
-      await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appDir });
+      await hook({ hookData: appHookData, appHookData, functionAppDirectory: appDir });
     }
     if (model.getCapabilities) await model.getCapabilities({ ...WORKER_CAPABILITIES });
     core.lock();
-    return new FunctionHost(appDir, core, model);
+    core.setLogHookData(appHookData);
+    return new FunctionHost(appDir, core, model, appHookData);
   }
 
   /** Registers the provider of an input binding type; the host fills such bindings on every invocation. */
@@ -232,7 +236,7 @@ export class FunctionHost {
   /** Runs the `appTerminate` hooks (on shutdown). */
   async terminate(): Promise<void> {
     for (const hook of this.core.hooks.appTerminate) {
-      await hook({ hookData: {}, appHookData: {} });
+      await hook({ hookData: this.appHookData, appHookData: this.appHookData });
     }
   }
 
@@ -282,15 +286,20 @@ export class FunctionHost {
       metadata: { ...fn.metadata, name: fn.metadata.name, bindings: fn.metadata.bindings },
       state: undefined,
       log: (level, category, message) => {
-        const entry = { invocationId, functionName, level, category, message };
+        // Log hooks (`app.hook.log`) see every log first and may change its level or message, as in the worker.
+        const hooked = this.core.runLogHooks(level, category, message, invocationContext);
+        if (!hooked) return;
+        const entry = { invocationId, functionName, level: hooked.level, category, message: hooked.message };
         observer.log?.(entry);
         onLog?.(entry);
       },
     };
-    const appHookData: Record<string, unknown> = {};
+    const appHookData = this.appHookData;
+    let invocationContext: unknown;
     try {
       const model = await this.model.getInvocationModel(coreCtx);
       const { context, inputs } = await model.getArguments();
+      invocationContext = context;
       const pre = { hookData: {}, appHookData, invocationContext: context, inputs, functionCallback: fn.callback };
       coreCtx.state = 'preInvocationHooks';
       for (const hook of this.core.hooks.preInvocation) await hook(pre);

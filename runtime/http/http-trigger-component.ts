@@ -5,7 +5,7 @@ import type { RegisteredFunction } from '../host/core-api';
 import type { RpcHttpData, RpcTypedData } from '../host/core-types';
 import { type FunctionHost, triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
-import { readBody, sendProblem } from './http-server';
+import { readBody, sendProblem, sendText } from './http-server';
 import { compareRoutes, type CompiledRoute, compileRoute } from './route-template';
 
 interface HttpFunctionRoute {
@@ -134,9 +134,12 @@ export class HttpTriggerComponent implements RuntimeComponent {
     }
     if (!this.options.keys.authorizeFunction(target.authLevel, target.functionName, presentedKey(req, url))) {
       req.resume();
-      // As the Azure host: 401 with no hint which keys exist. func start would not check (see docs/runtime.md).
-      res.writeHead(401, { 'content-length': 0 });
-      res.end();
+      // The Azure host answers 401 (func start would not check; see docs/runtime.md). Which keys exist is not said.
+      sendText(
+        res,
+        401,
+        `Unauthorized: ${target.functionName} has authLevel "${target.authLevel}"; send a key in the x-functions-key header or the code query parameter.`,
+      );
       return;
     }
     const body = await readBody(req, this.options.bodyLimit);

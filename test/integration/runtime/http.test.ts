@@ -93,6 +93,14 @@ describe('HTTP trigger through the runtime', () => {
     assert.equal((await fetch(url('noResult'))).status, 204);
   });
 
+  test('hooks: preInvocation replaces the handler; log hooks rewrite messages', async () => {
+    const res = await fetch(url('hooked'));
+    assert.deepEqual(await res.json(), { replaced: true });
+    const log = rt.logs.find((e) => e.event === 'function.log' && e.functionName === 'hooked');
+    assert.equal(log?.message, 'token is ***');
+    assert.ok(!JSON.stringify(rt.logs).includes('s3cr3t'));
+  });
+
   test('a handler that throws is a 500 with no detail; the error is logged with the invocation id', async () => {
     const res = await fetch(url('throws'));
     assert.equal(res.status, 500);

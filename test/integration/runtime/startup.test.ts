@@ -79,12 +79,14 @@ describe('start-up: registration capture and checks', () => {
     }
   });
 
-  test('stop() runs appTerminate hooks and closes the listener', async () => {
+  test("stop() runs appTerminate hooks (with appStart's hookData) and closes the listener", async () => {
     const rt = await startTestRuntime();
-    const state = (globalThis as unknown as { __runtimeApp: { terminated: number } }).__runtimeApp;
+    const state = (globalThis as unknown as { __runtimeApp: { terminated: number; terminatedWith?: unknown } })
+      .__runtimeApp;
     const before = state.terminated;
     await rt.stop();
     assert.equal(state.terminated, before + 1);
+    assert.equal(state.terminatedWith, 'appStart', 'appStart and appTerminate share the app-level hookData');
     await assert.rejects(fetch(`${rt.baseUrl}/api/hello`));
   });
 });
