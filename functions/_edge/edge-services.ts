@@ -1,0 +1,21 @@
+import type { ApiServices } from '../../shared/api/api-services';
+import type { Principal } from '../../shared/auth/principal';
+
+/** What authenticates a bearer header (the EntraTokenValidator). */
+export interface BearerAuthenticator {
+  authenticate(authorization: string | null | undefined): Promise<Principal>;
+}
+
+/** What the HTTP edge needs: the authenticator, the use cases' services and its limits. */
+export interface EdgeServices {
+  readonly authenticator: BearerAuthenticator;
+  readonly api: ApiServices;
+  /** Largest JSON body accepted, bytes (413 beyond). */
+  readonly bodyLimitBytes: number;
+}
+
+/** Resolves the edge services (built once, lazily, by the composition root). */
+export type EdgeServicesProvider = () => Promise<EdgeServices>;
+
+/** Default JSON body limit: metadata rows are small; 256 KiB leaves room for long consumer lists. */
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;

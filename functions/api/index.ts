@@ -1,0 +1,7 @@
+// Warden's HTTP API (and the audit-head timer): one registration file per capability.
+import './metadata-http';
+import './approvals-http';
+import './audit-http';
+import './status-http';
+import './openapi-http';
+import './audit-head-timer';
