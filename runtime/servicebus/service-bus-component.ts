@@ -147,6 +147,15 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
     return;
   };
 
+  let stopping: Promise<void> | undefined;
+  const halt = async (): Promise<void> => {
+    const drainMs = options.drainTimeoutMs ?? 30_000;
+    await Promise.all(receivers.map((r) => r.stop(drainMs)));
+    accepting = false;
+    broker?.close();
+    services?.logger.debug('servicebus.stopped', {});
+  };
+
   return {
     name: 'servicebus',
     triggerTypes: ['serviceBusTrigger'],
@@ -160,12 +169,9 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
         resolve();
       });
     },
-    async stop(): Promise<void> {
-      const drainMs = options.drainTimeoutMs ?? 30_000;
-      await Promise.all(receivers.map((r) => r.stop(drainMs)));
-      accepting = false;
-      broker?.close();
-      services?.logger.debug('servicebus.stopped', {});
+    stop(): Promise<void> {
+      // Idempotent: the runtime and tests may both stop a component.
+      return (stopping ??= halt());
     },
   };
 }

@@ -261,6 +261,25 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
     return;
   };
 
+  let stopping: Promise<void> | undefined;
+  const halt = async (): Promise<void> => {
+    abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(loops).then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), options.drainTimeoutMs ?? 30_000);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    if (timedOut) services?.logger.warn('sql.stop-timeout', { reason: 'a batch is still running; not acknowledged' });
+    else {
+      for (const w of watchers) w.db?.close();
+      state?.close();
+      state = undefined;
+    }
+  };
+
   return {
     name: 'sql',
     triggerTypes: ['sqlTrigger'],
@@ -271,22 +290,9 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
         resolve();
       });
     },
-    async stop(): Promise<void> {
-      abort.abort();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        Promise.all(loops).then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), options.drainTimeoutMs ?? 30_000);
-        }),
-      ]);
-      if (timer) clearTimeout(timer);
-      if (timedOut) services?.logger.warn('sql.stop-timeout', { reason: 'a batch is still running; not acknowledged' });
-      else {
-        for (const w of watchers) w.db?.close();
-        state?.close();
-        state = undefined;
-      }
+    stop(): Promise<void> {
+      // Idempotent: the runtime and tests may both stop a component.
+      return (stopping ??= halt());
     },
   };
 }

@@ -242,6 +242,28 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
     return;
   };
 
+  let stopping: Promise<void> | undefined;
+  const halt = async (): Promise<void> => {
+    abort.abort();
+    const drain = Promise.all(loops);
+    const timeout = options.drainTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drain.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeout);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    if (timedOut) {
+      services?.logger.warn('timer.stop-timeout', {
+        running: jobs.filter((j) => j.running !== undefined).map((j) => j.functionName),
+      });
+    }
+    db?.close();
+    db = undefined;
+  };
+
   return {
     name: 'timer',
     triggerTypes: ['timerTrigger'],
@@ -252,25 +274,9 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
         resolve();
       });
     },
-    async stop(): Promise<void> {
-      abort.abort();
-      const drain = Promise.all(loops);
-      const timeout = options.drainTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        drain.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeout);
-        }),
-      ]);
-      if (timer) clearTimeout(timer);
-      if (timedOut) {
-        services?.logger.warn('timer.stop-timeout', {
-          running: jobs.filter((j) => j.running !== undefined).map((j) => j.functionName),
-        });
-      }
-      db?.close();
-      db = undefined;
+    stop(): Promise<void> {
+      // Idempotent: the runtime and tests may both stop a component.
+      return (stopping ??= halt());
     },
   };
 }
