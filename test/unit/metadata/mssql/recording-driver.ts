@@ -24,23 +24,26 @@ export class RecordingMssqlDriver implements Driver {
   readonly tables = new Map<string, Record<string, unknown>[]>();
 
   async init(): Promise<void> {}
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return {
+  acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve({
       executeQuery: <R>(q: CompiledQuery): Promise<QueryResult<R>> =>
         Promise.resolve(this.execute(q) as QueryResult<R>),
       streamQuery: () => {
         throw new Error('not used');
       },
-    };
+    });
   }
-  async beginTransaction(_c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+  beginTransaction(_c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     this.log.push(`BEGIN TRANSACTION (${settings.isolationLevel ?? 'default'})`);
+    return Promise.resolve();
   }
-  async commitTransaction(): Promise<void> {
+  commitTransaction(): Promise<void> {
     this.log.push('COMMIT');
+    return Promise.resolve();
   }
-  async rollbackTransaction(): Promise<void> {
+  rollbackTransaction(): Promise<void> {
     this.log.push('ROLLBACK');
+    return Promise.resolve();
   }
   async releaseConnection(): Promise<void> {}
   async destroy(): Promise<void> {}
@@ -67,7 +70,7 @@ export class RecordingMssqlDriver implements Driver {
       this.rows(m[1] ?? '').push(row);
       return { rows: [], numAffectedRows: 1n };
     }
-    if ((m = /^select top\(1\) "seq", "hash" from "audit_log" order by "seq" desc$/.exec(text))) {
+    if (/^select top\(1\) "seq", "hash" from "audit_log" order by "seq" desc$/.test(text)) {
       const rows = this.rows('audit_log');
       return { rows: rows.length ? [rows[rows.length - 1]] : [] };
     }
