@@ -63,7 +63,7 @@ function changesOf(inv: Invocation | undefined): Change[] {
   return JSON.parse(json) as Change[];
 }
 
-async function setup(
+function setup(
   options: { stateDir?: string; maxBatchSize?: number; table?: string; keys?: string[]; connection?: string } = {},
 ) {
   const rt = fakeRuntime({ functions: [sqlFn()], ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
@@ -79,7 +79,7 @@ async function setup(
 }
 
 test('several changes to one row arrive as one change with its current state; deletes carry only the key', async () => {
-  const { rt, db, component } = await setup();
+  const { rt, db, component } = setup();
   db.exec(`INSERT INTO access_policies (id, name) VALUES ('p1', 'a');
            UPDATE access_policies SET name = 'b' WHERE id = 'p1';
            INSERT INTO access_policies (id, name) VALUES ('p2', 'x');
@@ -100,7 +100,7 @@ test('several changes to one row arrive as one change with its current state; de
 });
 
 test('batches hold at most 100 changes and arrive in change order', async () => {
-  const { rt, db, component } = await setup();
+  const { rt, db, component } = setup();
   db.exec('BEGIN');
   const insert = db.prepare('INSERT INTO access_policies (id, name) VALUES (?, ?)');
   for (let i = 0; i < 250; i++) insert.run(`p${String(i).padStart(3, '0')}`, `n${i}`);
@@ -122,7 +122,7 @@ test('batches hold at most 100 changes and arrive in change order', async () => 
 });
 
 test('a failing batch is retried and the cursor advances only after success, surviving a restart', async () => {
-  const { rt, db, component } = await setup();
+  const { rt, db, component } = setup();
   let failures = 2;
   rt.setInvoke(() =>
     failures-- > 0 ? { status: 'failure', error: new Error('transient') } : { status: 'success', response: {} },
@@ -151,7 +151,7 @@ test('a failing batch is retried and the cursor advances only after success, sur
 });
 
 test('a change whose batch failed 5 times is given up and logged; later changes flow', async () => {
-  const { rt, db, component } = await setup();
+  const { rt, db, component } = setup();
   rt.setInvoke((_name, opts) => {
     const changes = JSON.parse(opts.request.inputData?.[0]?.data?.json ?? '[]') as Change[];
     return changes.some((c) => c.Item.fail === 1)
