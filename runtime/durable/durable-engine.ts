@@ -55,7 +55,17 @@ interface Active {
   running: boolean;
   queued: boolean;
   lastStartedAt: number;
+  /** Activities of the current execution scheduled and not yet reported back. */
+  inflight: number;
+  /** Wall time of the last replay (ms): fan-in results are gathered for up to twice that before replaying. */
+  lastReplayMs: number;
+  hold: NodeJS.Timeout | undefined;
 }
+
+/** Replays cheaper than this are never delayed to gather more results. */
+const HOLD_MIN_REPLAY_MS = 2;
+/** Longest a result waits for others of the same fan-out before its instance replays. */
+const HOLD_MAX_MS = 50;
 
 interface WorkItem {
   id: number;
@@ -192,7 +202,8 @@ export class DurableEngine {
     for (const w of this.store.allWork()) {
       const inst = this.active.get(w.instance_id);
       if (!inst || inst.row.execution_id !== w.execution_id) orphanWork.push(w.id);
-      else
+      else {
+        inst.inflight++;
         this.activityQueue.push({
           id: w.id,
           instanceId: w.instance_id,
@@ -201,6 +212,7 @@ export class DurableEngine {
           name: w.name,
           input: w.input,
         });
+      }
     }
     if (orphanInbox.length || orphanWork.length) {
       this.store.begin();
@@ -220,7 +232,18 @@ export class DurableEngine {
   }
 
   private newActive(row: InstanceRow): Active {
-    return { row, chunks: undefined, sigs: undefined, pending: [], running: false, queued: false, lastStartedAt: 0 };
+    return {
+      row,
+      chunks: undefined,
+      sigs: undefined,
+      pending: [],
+      running: false,
+      queued: false,
+      lastStartedAt: 0,
+      inflight: 0,
+      lastReplayMs: 0,
+      hold: undefined,
+    };
   }
 
   // ------------------------------------------------------------------ client operations
@@ -316,7 +339,7 @@ export class DurableEngine {
     const msg = make(now);
     const inboxId = this.store.insertInbox(instanceId, null, JSON.stringify(msg), now);
     inst.pending.push({ msg, inboxId });
-    this.markReady(inst);
+    this.markReady(inst, true);
     return 'accepted';
   }
 
@@ -377,9 +400,30 @@ export class DurableEngine {
     w?.();
   }
 
-  private markReady(inst: Active): void {
+  /**
+   * Queues an instance for its next episode. Activity results of a fan-out whose replay has become expensive are
+   * gathered for a moment (at most twice the last replay time, {@link HOLD_MAX_MS}) while more of them are in
+   * flight, so one replay consumes many results; `urgent` (client operations, timers) skips that.
+   */
+  private markReady(inst: Active, urgent = false): void {
     if (inst.queued || inst.running || inst.pending.length === 0) return;
     if (inst.row.status === 'Suspended' && !inst.pending.some((p) => CONTROL_KINDS.has(p.msg.kind))) return;
+    if (!urgent && inst.inflight > 0 && inst.lastReplayMs >= HOLD_MIN_REPLAY_MS) {
+      if (!inst.hold) {
+        inst.hold = setTimeout(
+          () => {
+            inst.hold = undefined;
+            this.markReady(inst, true);
+          },
+          Math.min(HOLD_MAX_MS, inst.lastReplayMs * 2),
+        );
+      }
+      return;
+    }
+    if (inst.hold) {
+      clearTimeout(inst.hold);
+      inst.hold = undefined;
+    }
     inst.queued = true;
     this.ready.push(inst);
     this.signal();
@@ -462,14 +506,23 @@ export class DurableEngine {
     return name;
   }
 
+  private readonly typeCache = new Map<string, string | null>();
+
   private isFunctionOfType(name: string, type: string): boolean {
-    const fn = this.host.functions.get(name);
-    if (!fn) return false;
-    try {
-      return String(triggerBindingOf(fn).binding.type).toLowerCase() === type.toLowerCase();
-    } catch {
-      return false;
+    let t = this.typeCache.get(name);
+    if (t === undefined) {
+      const fn = this.host.functions.get(name);
+      t = null;
+      if (fn) {
+        try {
+          t = String(triggerBindingOf(fn).binding.type).toLowerCase();
+        } catch {
+          t = null;
+        }
+      }
+      this.typeCache.set(name, t);
     }
+    return t === type.toLowerCase();
   }
 
   /** One episode of one instance, written into the open transaction. */
@@ -612,6 +665,7 @@ export class DurableEngine {
     } else {
       const invocationId = randomUUID();
       this.expected.add(invocationId);
+      const replayStarted = performance.now();
       try {
         const res = await this.host.invoke(row.name, {
           invocationId,
@@ -639,6 +693,7 @@ export class DurableEngine {
       } finally {
         this.expected.delete(invocationId);
         this.captured.delete(invocationId);
+        inst.lastReplayMs = performance.now() - replayStarted;
       }
     }
     this.stats.episodes++;
@@ -763,7 +818,10 @@ export class DurableEngine {
             name: a.functionName,
             input,
           });
-          effects.push(() => this.activityQueue.push(item));
+          effects.push(() => {
+            inst.inflight++;
+            this.activityQueue.push(item);
+          });
           break;
         }
         case 'subOrchestration': {
@@ -884,6 +942,9 @@ export class DurableEngine {
     this.store.deleteInboxOf(row.id);
     this.store.deleteWorkOf(row.id);
     this.active.delete(row.id);
+    inst.inflight = 0;
+    if (inst.hold) clearTimeout(inst.hold);
+    inst.hold = undefined;
     inst.pending = [];
     inst.chunks = undefined;
     inst.sigs = undefined;
@@ -923,6 +984,7 @@ export class DurableEngine {
     row.updated_at = now;
     inst.chunks = [];
     inst.sigs = [];
+    inst.inflight = 0;
     // Results and timers of the old execution are dropped; raised events still in the inbox go to the new one.
     inst.pending = inst.pending.filter((p) => !(p.msg.kind === 'event' && p.msg.executionId === oldExecution));
     this.store.upsertInstance(row);
@@ -940,7 +1002,7 @@ export class DurableEngine {
       const inst = this.active.get(t.instanceId);
       if (!inst) continue;
       inst.pending.push(t.pending);
-      this.markReady(inst);
+      this.markReady(inst, true);
     }
     if (this.timerHandle) clearTimeout(this.timerHandle);
     this.timerHandle = undefined;
@@ -982,7 +1044,6 @@ export class DurableEngine {
         res = await this.host.invoke(item.name, {
           request: {
             inputData: [{ name: triggerName, data: item.input === null ? {} : { json: item.input } }],
-            triggerMetadata: { instanceId: { string: item.instanceId } },
           },
         });
       } catch (e) {
@@ -1006,6 +1067,7 @@ export class DurableEngine {
     }
     const target = this.active.get(item.instanceId);
     if (!target || target.row.execution_id !== item.executionId) return;
+    target.inflight = Math.max(0, target.inflight - 1);
     target.pending.push({ msg: { kind: 'event', executionId: item.executionId, event }, workId: item.id });
     this.markReady(target);
   }
@@ -1030,8 +1092,15 @@ function newExecutionId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
+let lastIsoMs = NaN;
+let lastIso = '';
+/** ISO timestamp with millisecond precision (cached: many events of an episode share one instant). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 function ev(type: number, at: number, fields: Record<string, unknown> = {}): HistoryEvent {

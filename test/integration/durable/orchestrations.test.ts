@@ -44,7 +44,13 @@ test('chaining: activities in sequence, string inputs decoded once, check-status
   assert.match((viaUrl.json as Status).createdTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const withHistory = await client.status(started.id, { showHistory: true, showHistoryOutput: true });
   const types = (withHistory.history ?? []).map((e) => e.EventType);
-  assert.deepEqual(types, ['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+  assert.deepEqual(types, [
+    'ExecutionStarted',
+    'TaskCompleted',
+    'TaskCompleted',
+    'TaskCompleted',
+    'ExecutionCompleted',
+  ]);
   assert.equal(withHistory.history?.[1]?.FunctionName, 'Hello');
   assert.equal(withHistory.history?.[1]?.Result, '"Hello Tokyo!"');
   const payloadFromClient = await client.op('payload', { id: started.id });
@@ -119,7 +125,7 @@ test('a timer longer than the maximum short timer is split by the library (3-day
     const timers = (await historyOf(id)).filter((e) => e.EventType === 10);
     return timers.length >= n ? timers : undefined;
   };
-  const [first] = (await waitFor('first segment', () => created(1)))!;
+  const [first] = await waitFor('first segment', () => created(1));
   const startedAt = Date.parse(String((await historyOf(id))[0]!.Timestamp));
   assert.equal(Date.parse(String(first!.FireAt)) - startedAt, 3 * DAY);
   env.clock.advance(3 * DAY + 1000);
@@ -241,7 +247,9 @@ test('terminate, suspend/resume and purge through the DurableClient', async () =
 });
 
 test('list/query with filters follows continuation tokens', async () => {
-  const ids = await Promise.all(Array.from({ length: 120 }, (_, i) => client.start('HelloCities', undefined, `list-${i}`)));
+  const ids = await Promise.all(
+    Array.from({ length: 120 }, (_, i) => client.start('HelloCities', undefined, `list-${i}`)),
+  );
   await Promise.all(ids.map((s) => client.waitStatus(s.id)));
   const all = await client.op('list', {});
   const listed = (all.result as Status[]).map((s) => s.instanceId);

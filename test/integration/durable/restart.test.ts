@@ -43,7 +43,10 @@ test('a renamed activity after a redeploy fails the instance with a non-determin
   await client.op('raise', { id, event: 'Continue', data: null });
   const s = await client.waitStatus(id);
   assert.equal(s.runtimeStatus, 'Failed');
-  assert.match(String(s.output), /^Non-Deterministic workflow detected: .*CallActivity 'Hello'.*CallActivity 'HelloRenamed'/s);
+  assert.match(
+    String(s.output),
+    /^Non-Deterministic workflow detected: .*CallActivity 'Hello'.*CallActivity 'HelloRenamed'/s,
+  );
   await rt.stop();
 });
 

@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, test } from 'node:test';
 
-import { FunctionHost, triggerBindingOf } from '../../../../runtime/host/function-host';
 import {
   ActionType,
   classifyAllocation,
@@ -20,6 +19,7 @@ import {
   ReplaySchema,
   retryDelayMs,
 } from '../../../../runtime/durable/library-internals';
+import { FunctionHost, triggerBindingOf } from '../../../../runtime/host/function-host';
 
 const appDir = path.resolve(__dirname, '../../../fixtures/apps/durable-app');
 const load = createRequire(path.join(appDir, 'index.js'));
@@ -109,7 +109,7 @@ test('V3 is negotiated from upperSchemaVersionNew and activities carry processIn
     [{ functionName: 'Hello', input: '"Tokyo"', actionType: ActionType.CallActivity }],
   ]);
   assert.equal(r.executor?.sequenceNumber, 1);
-  assert.deepEqual(classifyAllocation(r.executor!, 0), { kind: 'activity', functionName: 'Hello', input: '"Tokyo"' });
+  assert.deepEqual(classifyAllocation(r.executor, 0), { kind: 'activity', functionName: 'Hello', input: '"Tokyo"' });
 });
 
 test('TaskCompleted.Result is read as a JSON string keyed by TaskScheduledId', async () => {
@@ -155,7 +155,7 @@ test('retries: RetryableTask exposes retryOptions, attemptNumber, isWaitingOnTim
   );
   let r = await replay('RetryFlaky', h, input);
   assert.equal(r.executor?.sequenceNumber, 2);
-  const timer = classifyAllocation(r.executor!, 1);
+  const timer = classifyAllocation(r.executor, 1);
   assert.equal(timer.kind, 'retryTimer');
   if (timer.kind === 'retryTimer') {
     assert.equal(timer.failedAttempts, 1);
@@ -165,7 +165,7 @@ test('retries: RetryableTask exposes retryOptions, attemptNumber, isWaitingOnTim
   h = [...h, e(EventType.OrchestratorStarted, 2), e(EventType.TimerFired, 2, { TimerId: 1 })];
   r = await replay('RetryFlaky', h, input);
   assert.equal(r.executor?.sequenceNumber, 3);
-  assert.deepEqual(classifyAllocation(r.executor!, 2), {
+  assert.deepEqual(classifyAllocation(r.executor, 2), {
     kind: 'activity',
     functionName: 'Flaky',
     input: { key: 'k', failures: 9 },
