@@ -11,10 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { armError, notImplemented } from '../core/errors';
+import { armError, notImplemented, unsupported } from '../core/errors';
 import type { CallerIdentity, EmulatorRequest, EmulatorResponse } from '../core/module';
 import * as E from './errors';
-import { checkApiVersion, jsonObjectBody, originOf, requireApiVersion } from './http';
+import { checkApiVersion, jsonObjectBody, originOf, page, requireApiVersion } from './http';
 import { lastName, normalizeId, type ParsedId, parseId } from './ids';
 import { resourceTypeSpec } from './providers';
 import type { ResourceTypeSpec } from './providers/types';
@@ -66,6 +66,43 @@ export class ResourceHandlers {
         properties: { provisioningState: 'Succeeded' },
       },
     };
+  }
+
+  /**
+   * `GET /subscriptions/{sub}/resourceGroups/{rg}/resources` (`resources.listByResourceGroup`): the tracked resources
+   * of the group as ARM lists them (envelope without `properties`), optionally `$filter=resourceType eq '…'` (or an
+   * `or` of those) and `$top`.
+   */
+  listInGroup(req: EmulatorRequest, caller: CallerIdentity, subscriptionId: string, name: string): EmulatorResponse {
+    const apiVersion = checkApiVersion(req, RESOURCE_GROUP_API_VERSIONS);
+    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${name}`;
+    this.service.authorize(caller, rgId, 'Microsoft.Resources/subscriptions/resourceGroups/resources/read');
+    if (subscriptionId.toLowerCase() !== this.service.ctx.subscriptionId.toLowerCase())
+      throw E.subscriptionNotFound(subscriptionId);
+    if (!this.service.store.getResourceGroup(subscriptionId, name)) throw E.resourceGroupNotFound(name);
+    const filter = req.queryParam('$filter');
+    let types: Set<string> | undefined;
+    if (filter !== undefined && filter.trim() !== '') {
+      types = new Set();
+      for (const term of filter.trim().split(/\s+or\s+/i)) {
+        const m = term.trim().match(/^resourceType\s+eq\s+'([^']+)'$/i);
+        if (!m?.[1])
+          throw unsupported(
+            `the $filter '${filter}' on resources (supported: resourceType eq '{type}', joined with 'or')`,
+          );
+        types.add(m[1].toLowerCase());
+      }
+    }
+    const top = Number(req.queryParam('$top') ?? Number.POSITIVE_INFINITY);
+    const prefix = `${rgId.toLowerCase()}/`;
+    const items = this.service.store
+      .listResources()
+      .filter((r) => r.id.toLowerCase().startsWith(prefix) && typeof r.location === 'string')
+      .filter((r) => !types || types.has(r.type.toLowerCase()))
+      .slice(0, Number.isFinite(top) && top > 0 ? top : undefined)
+      .map(({ properties: _p, systemData: _s, ...rest }) => rest);
+    const size = Number(this.service.store.getSetting('pageSize') ?? 100);
+    return { status: 200, body: page(req, items, Number.isInteger(size) && size > 0 ? size : 100, apiVersion) };
   }
 
   /** Any path below `/subscriptions/{sub}/resourceGroups/{rg}/providers/...` that is not Microsoft.Authorization. */

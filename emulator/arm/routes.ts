@@ -46,6 +46,9 @@ export function dispatch(service: ArmService, resources: ResourceHandlers, req: 
     ) {
       return resources.operation(req, segments[7]!, lower[6] === 'operationstatuses' ? 'status' : 'result');
     }
+    if (lower[2] === 'resourcegroups' && segments.length === 5 && lower[4] === 'resources' && req.method === 'GET') {
+      return resources.listInGroup(req, caller, sub, segments[3]!);
+    }
     if (lower[2] === 'resourcegroups' && segments.length === 4) {
       return resources.resourceGroup(req, caller, sub, segments[3]!);
     }

@@ -99,6 +99,21 @@ describe('ARM generic resources and storage accounts through the modular SDK cli
     );
     const rg = await warden.resourceGroups.get('rg-fraud-ml');
     assert.equal(rg.location, bed.world.location);
+    const listed = [];
+    for await (const r of warden.resources.listByResourceGroup('rg-fraud-ml')) listed.push(r);
+    for (const id of [ids.st, ids.kv, ids.mlw, ids.dbw, ids.sql])
+      assert.ok(
+        listed.some((r) => r.id === id),
+        id,
+      );
+    assert.ok(!listed.some((r) => r.id === ids.ls), 'proxy resources (linked services) are not listed');
+    const vaults = [];
+    for await (const r of warden.resources.listByResourceGroup('rg-fraud-ml', {
+      filter: "resourceType eq 'Microsoft.KeyVault/vaults'",
+    })) {
+      vaults.push(r.name);
+    }
+    assert.deepEqual(vaults, ['kv-fraud-ml']);
   });
 
   test('storage accounts through @azure/arm-storage: getProperties, update (PATCH 200), private endpoint connections', async () => {
