@@ -94,6 +94,24 @@ const LOG_LEVEL_MAP: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error' | unde
  * (`GET /admin/health` 200).
  */
 export async function startRuntime(options: StartRuntimeOptions): Promise<RunningRuntime> {
+  if (running) {
+    throw new Error(
+      `A runtime for ${running} is already running in this process; stop() it first (one app per process, as with the worker).`,
+    );
+  }
+  running = path.resolve(options.appDir);
+  try {
+    return await startOnce(options);
+  } catch (e) {
+    running = undefined;
+    throw e;
+  }
+}
+
+/** The app directory of the runtime running in this process, if any. */
+let running: string | undefined;
+
+async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> {
   const logger = options.logger ?? createLogger();
   const appDir = path.resolve(options.appDir);
   const stateDir = path.resolve(options.stateDir);
@@ -246,6 +264,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
           logger.error('runtime.app-terminate-failed', { error: (e as Error).message });
         }
         restoreEnv();
+        running = undefined;
         state = 'stopped';
         logger.info('runtime.stopped', {});
       })());

@@ -95,6 +95,7 @@ export function isLoopback(req: IncomingMessage): boolean {
 
 interface Route {
   prefix: string;
+  lowerPrefix: string;
   handler: SystemRouteHandler;
 }
 
@@ -133,7 +134,7 @@ export class HttpServer {
   addRoute(prefix: string, handler: SystemRouteHandler): void {
     const clean = prefix === '/' ? '/' : `/${prefix.replace(/^\/+|\/+$/g, '')}`;
     if (this.routes.some((r) => r.prefix === clean)) throw new Error(`A handler is already registered for ${clean}.`);
-    this.routes.push({ prefix: clean, handler });
+    this.routes.push({ prefix: clean, lowerPrefix: clean.toLowerCase(), handler });
     this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
@@ -196,13 +197,9 @@ export class HttpServer {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const lower = path.toLowerCase();
     const route = this.routes.find(
-      (r) =>
-        r.prefix === '/' ||
-        path === r.prefix ||
-        path.startsWith(`${r.prefix}/`) ||
-        path.toLowerCase().startsWith(`${r.prefix.toLowerCase()}/`) ||
-        path.toLowerCase() === r.prefix.toLowerCase(),
+      (r) => r.prefix === '/' || lower === r.lowerPrefix || lower.startsWith(`${r.lowerPrefix}/`),
     );
     if (!route) {
       sendProblem(res, 404, 'Not Found', `No function or runtime endpoint at ${path}.`);
@@ -219,13 +216,19 @@ export class HttpServer {
     try {
       result = route.handler(req, res, url);
     } catch (e) {
-      this.fail(res, path, e);
+      this.fail(req, res, path, e);
       return;
     }
-    if (result) result.catch((e: unknown) => this.fail(res, path, e));
+    if (result) result.catch((e: unknown) => this.fail(req, res, path, e));
   }
 
-  private fail(res: ServerResponse, path: string, e: unknown): void {
+  private fail(req: IncomingMessage, res: ServerResponse, path: string, e: unknown): void {
+    if (req.destroyed && !res.headersSent) {
+      // The client went away mid-request: nothing to answer.
+      this.logger.debug('http.aborted', { path });
+      res.destroy();
+      return;
+    }
     if (e instanceof PayloadTooLargeError) {
       sendProblem(res, 413, 'Payload Too Large', e.message);
       return;

@@ -79,6 +79,16 @@ describe('start-up: registration capture and checks', () => {
     }
   });
 
+  test('a second runtime in the same process is refused while the first runs', async () => {
+    const rt = await startTestRuntime();
+    try {
+      await assert.rejects(startTestRuntime(), /already running in this process; stop\(\) it first/);
+      assert.equal((await fetch(`${rt.baseUrl}/api/hello`)).status, 200, 'the first one is untouched');
+    } finally {
+      await rt.stop();
+    }
+  });
+
   test("stop() runs appTerminate hooks (with appStart's hookData) and closes the listener", async () => {
     const rt = await startTestRuntime();
     const state = (globalThis as unknown as { __runtimeApp: { terminated: number; terminatedWith?: unknown } })
