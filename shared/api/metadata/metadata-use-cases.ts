@@ -162,23 +162,25 @@ export async function putRow(
       `${subject} already exists at version ${existing.version}: send If-Match: "${existing.version}" to replace it`,
     );
   const approvalId = approvalPlan ? `apr-${services.newId()}` : undefined;
-  const record = await services.store.batch(async (tx) => {
-    const stored = (await tx.upsert(table, row as never, options)) as unknown as AnyRecord;
-    if (approvalPlan && approvalId)
-      await tx.upsert(
-        'approvals',
-        {
-          id: approvalId,
-          kind: 'access',
-          target: `${table}/${key}`,
-          plan: { ...approvalPlan, version: stored.version },
-          requested_by: caller.principal.actor,
-          requested_at: services.clock.now().toISOString(),
-        },
-        { actor: caller.principal.actor, correlationId: caller.correlationId, reason: 'privileged role' },
-      );
-    return stored;
-  });
+  const record = await uniqueAsConflict(services, subject, () =>
+    services.store.batch(async (tx) => {
+      const stored = (await tx.upsert(table, row as never, options)) as unknown as AnyRecord;
+      if (approvalPlan && approvalId)
+        await tx.upsert(
+          'approvals',
+          {
+            id: approvalId,
+            kind: 'access',
+            target: `${table}/${key}`,
+            plan: { ...approvalPlan, version: stored.version },
+            requested_by: caller.principal.actor,
+            requested_at: services.clock.now().toISOString(),
+          },
+          { actor: caller.principal.actor, correlationId: caller.correlationId, reason: 'privileged role' },
+        );
+      return stored;
+    }),
+  );
   if (approvalId)
     await notifySafely(services, {
       type: NOTIFICATION_TYPES.approvalRequested,
@@ -207,6 +209,17 @@ export async function deleteRow(
     reason: `DELETE /api/metadata/${table} by the HTTP API`,
     expectedVersion,
   })) as unknown as AnyRecord;
+}
+
+/** A unique-constraint violation (e.g. two secret references for one vault secret) is a 409, not a 500. */
+async function uniqueAsConflict<T>(services: ApiServices, subject: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (services.store.backend.isUniqueViolation(e))
+      throw new ConflictError(`${subject} conflicts with another row holding the same unique values`);
+    throw e;
+  }
 }
 
 async function guardrailContext(services: ApiServices) {
