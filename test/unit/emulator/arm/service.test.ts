@@ -1,0 +1,221 @@
+/**
+ * The ARM module without HTTP: seeding the demo world, drifts through the admin path, the RBAC hook other modules
+ * use for data actions, and PIM expiry on the emulator clock — against an in-memory SQLite and a fake context.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { beforeEach, describe, test } from 'node:test';
+
+import { armModule } from '../../../../emulator/arm';
+import { ArmService, deterministicGuid } from '../../../../emulator/arm/service';
+import type {
+  AccessChecker,
+  CallerIdentity,
+  DemoWorld,
+  DirectoryPrincipal,
+  EmulatorContext,
+  ResourceEventInput,
+  Router,
+} from '../../../../emulator/core/module';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'warden')
+        return dir;
+    } catch {
+      // walk up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+}
+
+const world = JSON.parse(readFileSync(path.join(repoRoot(), 'demo/world.json'), 'utf8')) as DemoWorld;
+const RG = `/subscriptions/${world.subscriptionId}/resourceGroups/rg-fraud-ml`;
+const KV = `${RG}/providers/Microsoft.KeyVault/vaults/kv-fraud-ml`;
+const ST = `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw`;
+
+interface Fake {
+  ctx: EmulatorContext;
+  events: ResourceEventInput[];
+  checker: () => AccessChecker | undefined;
+  advance(ms: number): void;
+}
+
+function fakeContext(): Fake {
+  const db = new DatabaseSync(':memory:');
+  let now = Date.parse('2026-11-25T12:00:00Z');
+  const principals = new Map<string, DirectoryPrincipal>();
+  for (const p of world.principals ?? []) principals.set(p.id, { id: p.id, type: p.type, displayName: p.displayName });
+  const w = world.warden!;
+  principals.set(w.principalId, {
+    id: w.principalId,
+    type: 'ServicePrincipal',
+    displayName: w.displayName,
+    appId: w.appId,
+  });
+  const identityOf = (id: string): CallerIdentity => {
+    const p = principals.get(id);
+    if (!p) throw new Error(`unknown principal ${id}`);
+    return {
+      oid: id,
+      tid: world.tenantId,
+      principalType: p.type === 'User' ? 'User' : 'ServicePrincipal',
+      aud: 'https://management.azure.com',
+      claims: { oid: id, tid: world.tenantId },
+    };
+  };
+  const events: ResourceEventInput[] = [];
+  let checker: AccessChecker | undefined;
+  const ctx: EmulatorContext = {
+    db,
+    clock: {
+      now: () => now,
+      nowIso: () => new Date(now).toISOString(),
+      advanceable: true,
+      advance: (ms) => (now += ms),
+      onChange: () => () => undefined,
+    },
+    tenantId: world.tenantId,
+    subscriptionId: world.subscriptionId,
+    location: world.location ?? 'westeurope',
+    baseUrl: 'https://127.0.0.1:1',
+    directory: {
+      getPrincipal: (id) => principals.get(id.toLowerCase()),
+      listPrincipals: () => [...principals.values()],
+      identityOf,
+    },
+    authenticate: () => {
+      throw new Error('not over HTTP');
+    },
+    adminCaller: () => identityOf(principals.keys().next().value!),
+    publishEvent: () => undefined,
+    publishResourceEvent: (input) => {
+      events.push(input);
+      return {
+        id: 'e',
+        topic: '',
+        subject: input.resourceUri,
+        eventType: '',
+        eventTime: '',
+        data: {},
+        dataVersion: '2',
+      };
+    },
+    access: {
+      register: (c) => {
+        checker = c;
+      },
+      check: (caller, scope, action, options) => checker?.isAllowed(caller, scope, action, options),
+    },
+    log: () => undefined,
+  };
+  armModule.migrate!(db);
+  return {
+    ctx,
+    events,
+    checker: () => checker,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+const noRouter: Router = {
+  add: () => undefined,
+  get: () => undefined,
+  put: () => undefined,
+  patch: () => undefined,
+  post: () => undefined,
+  delete: () => undefined,
+};
+
+describe('ARM module: seed, drifts, RBAC hook, PIM expiry', () => {
+  let fake: Fake;
+  let service: ArmService;
+
+  beforeEach(async () => {
+    fake = fakeContext();
+    armModule.register(noRouter, fake.ctx);
+    await armModule.seed!(world, fake.ctx);
+    service = new ArmService(fake.ctx);
+  });
+
+  test('seeds every world resource, custom role and grant, silently', () => {
+    const resources = service.store.listResources();
+    for (const r of (world.azure as { resources: Array<{ id: string }> }).resources) {
+      assert.ok(
+        resources.some((x) => x.id.toLowerCase() === r.id.toLowerCase()),
+        r.id,
+      );
+    }
+    assert.ok(
+      resources.some((r) => r.type === 'Microsoft.DataFactory/factories'),
+      'the implicit parent factory',
+    );
+    for (const c of world.customRoles ?? [])
+      assert.equal(service.store.getRoleDefinition(String(c.id))?.roleType, 'CustomRole');
+    const w = world.warden!;
+    for (const g of w.grants ?? []) {
+      const def = service.resolveRole(g.role)!;
+      const name = deterministicGuid(g.scope, w.principalId, def.name);
+      assert.ok(service.store.getRoleAssignment(g.scope, name), `${g.role} at ${g.scope}`);
+    }
+    assert.equal(fake.events.length, 0, 'seeding emits no events');
+  });
+
+  test('drifts go through the admin path and emit events attributed to their actor', async () => {
+    for (const d of world.drifts ?? []) await armModule.drifts![d.kind]!(d, fake.ctx);
+    const ra = fake.events.find((e) => e.operationName === 'Microsoft.Authorization/roleAssignments/write');
+    assert.equal(ra?.caller.oid, '6690be11-5387-4f81-9be0-9eba69a0dd12');
+    assert.equal(
+      ra?.resourceUri,
+      `${RG}/providers/Microsoft.Authorization/roleAssignments/13b3a5c9-8a49-4739-852c-fd0d71ad6f11`,
+    );
+    const st = fake.events.find((e) => e.operationName === 'Microsoft.Storage/storageAccounts/write');
+    assert.equal(st?.resourceUri, ST);
+    assert.equal(st?.evidence, undefined, "the actor's Reader grant is no evidence for a write");
+    assert.equal(ra?.evidence, undefined);
+    const props = service.store.getResource(ST)!.properties as { publicNetworkAccess: string };
+    assert.equal(props.publicNetworkAccess, 'Enabled');
+  });
+
+  test('the RBAC hook answers data actions for other modules (Key Vault data plane)', () => {
+    const check = fake.checker();
+    assert.ok(check);
+    const warden = fake.ctx.directory.identityOf(world.warden!.principalId);
+    const secretsSet = 'Microsoft.KeyVault/vaults/secrets/setSecret/action';
+    assert.equal(check.isAllowed(warden, `${KV}/secrets/db-password`, secretsSet, { dataAction: true }), true);
+    assert.equal(check.isAllowed(warden, `${KV}/secrets/db-password`, secretsSet), false, 'not a control-plane action');
+    assert.equal(
+      check.isAllowed(warden, ST, 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read', {
+        dataAction: true,
+      }),
+      false,
+    );
+    assert.equal(check.isAllowed(warden, ST, 'Microsoft.Storage/storageAccounts/listKeys/action'), true);
+  });
+
+  test('a PIM activation grants until its end on the emulator clock, then PIM removes it', () => {
+    const ada = fake.ctx.directory.identityOf('6690be11-5387-4f81-9be0-9eba69a0dd12');
+    const action = 'Microsoft.KeyVault/vaults/secrets/getSecret/action';
+    assert.equal(service.decide(ada, KV, action, true).allowed, false);
+    service.activateRole(
+      { principalId: ada.oid, role: 'Key Vault Secrets User', scope: KV, durationMinutes: 30 },
+      { caller: ada },
+    );
+    assert.equal(service.decide(ada, KV, action, true).allowed, true);
+    fake.advance(31 * 60_000);
+    assert.equal(service.decide(ada, KV, action, true).allowed, false);
+    assert.ok(
+      fake.events.some(
+        (e) => e.operationName === 'Microsoft.Authorization/roleAssignments/delete' && e.caller.oid === ada.oid,
+      ),
+    );
+  });
+});
