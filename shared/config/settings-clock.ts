@@ -20,7 +20,7 @@ export function clockFromSettings(settings: Pick<Settings, 'clock'>): Clock {
     const t = Date.now();
     if (t - lastCheck < RECHECK_MS) return;
     lastCheck = t;
-    let mtime = 0;
+    let mtime: number;
     try {
       mtime = statSync(file).mtimeMs;
     } catch {
