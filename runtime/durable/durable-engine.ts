@@ -141,7 +141,7 @@ export class DurableEngine {
   private unsubscribeClock: (() => void) | undefined;
   private activityIdle: (() => void) | undefined;
   /** Counters for the admin endpoint and the benchmark. */
-  readonly stats = { episodes: 0, cycles: 0, activities: 0, commits: 0 };
+  readonly stats = { episodes: 0, cycles: 0, activities: 0, commits: 0, completed: 0, failed: 0, terminated: 0 };
 
   constructor(options: DurableEngineOptions) {
     this.store = options.store;
@@ -614,7 +614,7 @@ export class DurableEngine {
           );
         row.status = status;
         row.updated_at = now;
-        this.store.upsertInstance(row);
+        this.store.updateInstance(row);
       }
       return;
     }
@@ -782,7 +782,7 @@ export class DurableEngine {
     }
     this.appendChunk(inst, chunk);
     row.status = status === 'Suspended' ? 'Suspended' : 'Running';
-    this.store.upsertInstance(row);
+    this.store.updateInstance(row);
   }
 
   /** Schedules what the library allocated in `[next_seq, executor.sequenceNumber)` (protocol §4.4). */
@@ -938,7 +938,12 @@ export class DurableEngine {
     const row = inst.row;
     row.status = status;
     row.updated_at = now;
-    this.store.upsertInstance(row);
+    this.store.updateInstance(row);
+    after.push(() => {
+      if (status === 'Completed') this.stats.completed++;
+      else if (status === 'Failed') this.stats.failed++;
+      else if (status === 'Terminated') this.stats.terminated++;
+    });
     this.store.deleteInboxOf(row.id);
     this.store.deleteWorkOf(row.id);
     this.active.delete(row.id);
@@ -964,7 +969,6 @@ export class DurableEngine {
         this.sendTo(row.parent_id, row.parent_execution_id, event, now);
       }
     }
-    void after;
   }
 
   private continueAsNew(inst: Active, action: ActionJson, now: number): void {
@@ -987,7 +991,7 @@ export class DurableEngine {
     inst.inflight = 0;
     // Results and timers of the old execution are dropped; raised events still in the inbox go to the new one.
     inst.pending = inst.pending.filter((p) => !(p.msg.kind === 'event' && p.msg.executionId === oldExecution));
-    this.store.upsertInstance(row);
+    this.store.updateInstance(row);
     const msg: Message = { kind: 'start', executionId: row.execution_id };
     const inboxId = this.store.insertInbox(row.id, row.execution_id, JSON.stringify(msg), now);
     inst.pending.unshift({ msg, inboxId });

@@ -227,6 +227,28 @@ export class DurableStore {
     );
   }
 
+  /** Updates an existing row (cheaper than a replace: only index entries whose columns change are touched). */
+  updateInstance(row: InstanceRow): void {
+    this.s(
+      `UPDATE instances SET name = ?, version = ?, execution_id = ?, status = ?, input = ?, output = ?,
+        custom_status = ?, updated_at = ?, next_seq = ?, action_sig = ?, generation = ?, episodes = ? WHERE id = ?`,
+    ).run(
+      row.name,
+      row.version,
+      row.execution_id,
+      row.status,
+      row.input,
+      row.output,
+      row.custom_status,
+      row.updated_at,
+      row.next_seq,
+      row.action_sig,
+      row.generation,
+      row.episodes,
+      row.id,
+    );
+  }
+
   appendHistory(instanceId: string, chunk: number, events: string): void {
     this.s('INSERT INTO history (instance_id, chunk, events) VALUES (?, ?, ?)').run(instanceId, chunk, events);
   }
