@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 
-import { armError } from '../core/errors';
+import { armError, notImplemented } from '../core/errors';
 import type { CallerIdentity, EmulatorContext, EmulatorRequest } from '../core/module';
 import { BUILT_IN_ROLES } from './builtin-roles';
 import * as E from './errors';
@@ -662,7 +662,12 @@ export function typeAndName(p: ParsedId): string {
 function unknownType(p: ParsedId, apiVersion?: string) {
   const ns = p.namespace ?? '';
   const type = p.resourceType?.split('/').slice(1).join('/') ?? '';
-  if (!resourceTypeSpec(p.resourceType ?? '') && isKnownNamespace(ns)) {
+  const parentType = p.resourceType?.split('/').slice(0, -1).join('/') ?? '';
+  if (parentType.includes('/') && resourceTypeSpec(parentType)) {
+    // A child type of a resource the emulator serves (blob services, firewall rules, ...): Azure has it, we don't.
+    return notImplemented(`${p.resourceType} (a child resource type of ${parentType})`);
+  }
+  if (isKnownNamespace(ns)) {
     return E.badRequest(
       'InvalidResourceType',
       `The resource type '${type}' could not be found in the namespace '${ns}' for api version '${apiVersion ?? ''}'.`,
