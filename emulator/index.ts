@@ -9,7 +9,14 @@
  */
 import { readFileSync } from 'node:fs';
 
+import { armModule } from './arm/index';
+import type { EmulatorModule } from './core/module';
 import { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions } from './core/server';
+
+/** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
+export function defaultModules(): EmulatorModule[] {
+  return [armModule];
+}
 
 export type { EmulatorContext, EmulatorModule } from './core/module';
 export { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions };
@@ -34,7 +41,7 @@ export interface RunningEmulator {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const emulator = new Emulator(options);
+  const emulator = new Emulator({ ...options, modules: options.modules ?? defaultModules() });
   try {
     await emulator.start();
   } catch (e) {

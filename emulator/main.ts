@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `node dist/emulator/main.js [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json] [--reset]
- *  [--retry-scale 1] [--token-lifetime 3599] [--no-world]`
+ *  [--defer-drifts] [--retry-scale 1] [--token-lifetime 3599] [--no-world]`
  *
  * Starts the local Azure emulator, prints where everything listens and writes `endpoints.json` into the state dir
  * for the launcher.
@@ -18,6 +18,7 @@ interface Args {
   reset: boolean;
   retryScale: number;
   tokenLifetime: number;
+  deferDrifts: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -28,6 +29,7 @@ function parseArgs(argv: string[]): Args {
     reset: false,
     retryScale: 1,
     tokenLifetime: 3599,
+    deferDrifts: false,
   };
   let noWorld = false;
   for (let i = 0; i < argv.length; i++) {
@@ -42,11 +44,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--world') args.world = value();
     else if (a === '--no-world') noWorld = true;
     else if (a === '--reset') args.reset = true;
+    else if (a === '--defer-drifts') args.deferDrifts = true;
     else if (a === '--retry-scale') args.retryScale = Number(value());
     else if (a === '--token-lifetime') args.tokenLifetime = Number(value());
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: emulator [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json | --no-world] [--reset] [--retry-scale 1] [--token-lifetime 3599]\n',
+        'usage: emulator [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json | --no-world] [--reset] [--defer-drifts] [--retry-scale 1] [--token-lifetime 3599]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     reset: args.reset,
     retryScale: args.retryScale,
     tokenLifetimeSeconds: args.tokenLifetime,
+    deferDrifts: args.deferDrifts,
     log: (line) => process.stdout.write(JSON.stringify(line) + '\n'),
   });
   const file = emu.emulator.writeEndpointsFile();

@@ -119,10 +119,34 @@ export function registerAdminRoutes(router: Router, emu: Emulator): void {
   router.get('/admin/endpoints', () => ok(emu.endpoints()));
 
   router.post('/admin/reset', async (req) => {
-    const body = parse(z.object({ seed: z.boolean().default(true) }), req.body);
-    emu.wipe();
-    const result = body.seed ? await emu.seed(emu.world) : { drifts: 0 };
+    const body = parse(
+      z.object({
+        seed: z.boolean().default(true),
+        drifts: z.boolean().optional(),
+        everything: z.boolean().default(false),
+      }),
+      req.body,
+    );
+    emu.wipe(body.everything);
+    const result = body.seed
+      ? await emu.seed(emu.world, body.drifts === undefined ? {} : { drifts: body.drifts })
+      : { drifts: 0 };
     return ok({ reset: true, seeded: body.seed, ...result });
+  });
+
+  router.post('/admin/drifts', async (req) => {
+    const body = parse(
+      z.object({ drifts: z.array(z.object({ kind: z.string().min(1) }).passthrough()).optional() }),
+      req.body,
+    );
+    const drifts = body.drifts ?? emu.world?.drifts ?? [];
+    try {
+      return ok({ applied: await emu.applyDrifts(drifts) });
+    } catch (e) {
+      if (e instanceof Error && /No emulator module applies/.test(e.message))
+        throw armError(400, 'UnknownDriftKind', e.message);
+      throw e;
+    }
   });
 
   router.post('/admin/seed', async (req) => {

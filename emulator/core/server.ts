@@ -23,6 +23,7 @@ import { armError, EmulatorHttpError, entraError } from './errors';
 import type {
   AccessChecker,
   CallerIdentity,
+  DemoDrift,
   DemoWorld,
   EmulatorClock,
   EmulatorContext,
@@ -68,6 +69,11 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Resource-provider modules beyond the core ones (ARM, later Key Vault, ...), in seeding order. */
   modules?: EmulatorModule[];
+  /**
+   * Seed without applying the world's drifts; apply them later with `POST /admin/drifts` (the launcher does, once
+   * its Event Grid subscriptions exist, so the drift events reach the app).
+   */
+  deferDrifts?: boolean;
   /** Object id of the principal out-of-band (admin API) changes are attributed to when no `x-emulator-caller` is sent. */
   defaultActor?: string;
   /** Custom topics to create at start. */
@@ -202,11 +208,17 @@ export class Emulator {
     for (const m of this.modules) m.migrate?.(this.db);
   }
 
-  /** Drops every table and recreates them empty (keys, certificates and the admin key are kept). */
-  wipe(): void {
-    const tables = this.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as Array<{ name: string }>;
+  /**
+   * Drops every table and recreates them empty. Keys, certificates and the admin key are kept, and so — unless
+   * `everything` — are the Event Grid topics and subscriptions (the launcher's wiring to the runtime).
+   */
+  wipe(everything = false): void {
+    const keep = everything ? [] : KEPT_ON_RESET;
+    const tables = (
+      this.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .all() as Array<{ name: string }>
+    ).filter((t) => !keep.includes(t.name));
     this.db.exec('BEGIN');
     try {
       for (const t of tables) this.db.exec(`DROP TABLE IF EXISTS "${t.name.replace(/"/g, '""')}"`);
@@ -219,8 +231,11 @@ export class Emulator {
     this.log('emulator.reset');
   }
 
-  /** Seeds directory and every module from `world`, then applies its drifts through the modules' drift handlers. */
-  async seed(world: DemoWorld | undefined): Promise<{ drifts: number }> {
+  /**
+   * Seeds directory and every module from `world`, then (unless `drifts` is false, or `deferDrifts` was set) applies
+   * its drifts through the modules' drift handlers.
+   */
+  async seed(world: DemoWorld | undefined, opts: { drifts?: boolean } = {}): Promise<{ drifts: number }> {
     const setMeta = (k: string, v: string) =>
       this.db
         .prepare(
@@ -243,20 +258,26 @@ export class Emulator {
     let drifts = 0;
     if (world) {
       for (const m of this.modules) await m.seed?.(world, this.ctx);
-      for (const drift of world.drifts ?? []) {
-        const owner = this.modules.find((m) => m.drifts?.[drift.kind]);
-        if (!owner) {
-          throw new Error(
-            `No emulator module applies drifts of kind '${drift.kind}' (modules: ${this.modules.map((m) => m.name).join(', ') || 'none'}).`,
-          );
-        }
-        await owner.drifts![drift.kind]!(drift, this.ctx);
-        drifts++;
-      }
+      if (opts.drifts ?? !this.options.deferDrifts) drifts = await this.applyDrifts(world.drifts ?? []);
     }
     setMeta('seeded', '1');
     this.log('emulator.seeded', { drifts, modules: this.modules.map((m) => m.name) });
     return { drifts };
+  }
+
+  /** Applies out-of-band changes through the owning modules' drift handlers (the admin API's code path). */
+  async applyDrifts(drifts: DemoDrift[]): Promise<number> {
+    for (const drift of drifts) {
+      const owner = this.modules.find((m) => m.drifts?.[drift.kind]);
+      if (!owner) {
+        throw new Error(
+          `No emulator module applies drifts of kind '${drift.kind}' (modules: ${this.modules.map((m) => m.name).join(', ') || 'none'}).`,
+        );
+      }
+      await owner.drifts![drift.kind]!(drift, this.ctx);
+      this.log('emulator.drift.applied', { kind: drift.kind, actor: drift.actor });
+    }
+    return drifts.length;
   }
 
   /** Generated user passwords (and any secret the admin API handed out with `store: true`) for local tools. */
@@ -505,6 +526,9 @@ export class Emulator {
     this.db?.close();
   }
 }
+
+/** Tables a reset keeps (the Event Grid wiring), unless asked to wipe everything. */
+const KEPT_ON_RESET = ['eventgrid_topics', 'eventgrid_subscriptions'];
 
 /** Object id of the built-in "Emulator Admin" user, the default actor of admin API changes. */
 export const EMULATOR_ADMIN_ID = 'e0a1d0e5-0000-4000-8000-00000000ad01';

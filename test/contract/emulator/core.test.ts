@@ -177,9 +177,17 @@ describe('emulator: core', () => {
     const app = 'c1668f6c-5b42-4098-a44a-b87b56c1e998';
     assert.equal((await emu.admin('POST', `/admin/apps/${app}/secrets`, {})).status, 201);
     assert.equal(((await emu.admin('GET', `/admin/apps/${app}/secrets`)).body as { value: unknown[] }).value.length, 1);
+    const wiring = await emu.admin('PUT', '/admin/eventgrid/subscriptions/launcher-wiring', {
+      topic: `/subscriptions/${SUB}`,
+      endpointUrl: 'http://127.0.0.1:9/runtime/webhooks/eventgrid?functionName=f',
+      validate: false,
+    });
+    assert.equal(wiring.status, 201);
     const r = await emu.admin('POST', '/admin/reset', {});
     assert.equal(r.status, 200);
     assert.equal(((await emu.admin('GET', `/admin/apps/${app}/secrets`)).body as { value: unknown[] }).value.length, 0);
+    // the Event Grid wiring survives a reset
+    assert.equal((await emu.admin('GET', '/admin/eventgrid/subscriptions/launcher-wiring')).status, 200);
     const principals = (await emu.admin('GET', '/admin/principals')).body as { value: Array<{ id: string }> };
     assert.ok(principals.value.some((p) => p.id === '6690be11-5387-4f81-9be0-9eba69a0dd12'));
 
@@ -206,6 +214,30 @@ describe('emulator: core', () => {
       assert.equal(endpoints.managedIdentity.clientId, world.warden!.appId);
       assert.equal(endpoints.tenantId, world.tenantId);
       await drifted.stop();
+      // deferred drifts are applied through the admin API once the caller is ready
+      const deferDir = tempStateDir();
+      const probe3 = probeModule();
+      const deferred = await startEmulator({
+        port: 0,
+        stateDir: deferDir.dir,
+        world: { ...world, drifts: [{ kind: 'probeDrift', id: 'd-2' }] },
+        modules: [probe3],
+        deferDrifts: true,
+      });
+      try {
+        assert.equal(probe3.applied.length, 0);
+        const applied = await deferred.admin('POST', '/admin/drifts', {});
+        assert.deepEqual(applied.body, { applied: 1 });
+        assert.deepEqual(
+          probe3.applied.map((d) => d.id),
+          ['d-2'],
+        );
+        const unknownKind = await deferred.admin('POST', '/admin/drifts', { drifts: [{ kind: 'martian' }] });
+        assert.equal(unknownKind.status, 400);
+      } finally {
+        await deferred.stop();
+        deferDir.cleanup();
+      }
       // a restart on the same state dir does not seed again
       const probe2 = probeModule();
       const restarted = await startEmulator({
