@@ -203,6 +203,50 @@ describe('ARM Microsoft.Authorization through @azure/arm-authorization', () => {
     assert.match(dup.message, /The ID of the existing role assignment is b908716881004541a09f0503d1e3a188\./);
   });
 
+  test('bad role assignment requests: bodies, content types, updates that are not permitted, unknown scopes', async () => {
+    const token = (await bed.mintedCredential(wardenOid).getToken(ARM_SCOPE))!.token;
+    const at = (scope: string, name: string) =>
+      `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}?api-version=2022-04-01`;
+    const name = randomUUID();
+    const malformed = await raw(bed, 'PUT', at(bed.rg, name), { token, body: '{"properties":' });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.error?.code, 'InvalidRequestContent');
+    const noPrincipal = await raw(bed, 'PUT', at(bed.rg, name), {
+      token,
+      body: JSON.stringify({ properties: { roleDefinitionId: rdId(READER) } }),
+    });
+    assert.equal(noPrincipal.body.error?.code, 'InvalidRequestContent');
+    assert.match(noPrincipal.body.error?.message ?? '', /principalId/);
+    const text = await raw(bed, 'PUT', at(bed.rg, name), { token, body: 'principalId=x', contentType: 'text/plain' });
+    assert.equal(text.status, 415);
+    const badType = await raw(bed, 'PUT', at(bed.rg, name), {
+      token,
+      body: JSON.stringify({
+        properties: { roleDefinitionId: rdId(READER), principalId: ADA, principalType: 'Robot' },
+      }),
+    });
+    assert.equal(badType.body.error?.code, 'InvalidRequestContent');
+    await warden.roleAssignments.create(bed.rg, name, { roleDefinitionId: rdId(READER), principalId: GRACE });
+    await rejects(
+      warden.roleAssignments.create(bed.rg, name, { roleDefinitionId: rdId(READER), principalId: DS_GROUP }),
+      400,
+      'RoleAssignmentUpdateNotPermitted',
+    );
+    await warden.roleAssignments.delete(bed.rg, name);
+    await rejects(
+      warden.roleAssignments.create(
+        `${bed.rg}/providers/Microsoft.Storage/storageAccounts/nosuchaccount`,
+        randomUUID(),
+        {
+          roleDefinitionId: rdId(READER),
+          principalId: ADA,
+        },
+      ),
+      404,
+      'ResourceNotFound',
+    );
+  });
+
   test('atScope() includes assignments inherited from the subscription, and none below the scope', async () => {
     const atScope = await collect(warden.roleAssignments.listForScope(bed.rg, { filter: 'atScope()' }));
     const names = atScope.map((a) => a.name);
