@@ -9,7 +9,7 @@ const USAGE = `Usage: node dist/runtime/main.js [--app DIR] [--main FILE] [--por
 
   --app DIR        the function app directory (package.json, host.json, local.settings.json); default: cwd
   --main FILE      entry point relative to the app (default: package.json "main")
-  --port N         HTTP port (default 7071; 0 = any free port)
+  --port N         HTTP port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 = any free port)
   --host ADDR      interface to listen on (default 127.0.0.1)
   --state-dir DIR  keys and component state (default: <app>/.warden/runtime)
   --settings FILE  local.settings.json to inject (default: <app>/local.settings.json)
@@ -40,15 +40,15 @@ async function main(): Promise<void> {
     return;
   }
   const appDir = path.resolve(args.app ?? process.cwd());
-  const port = args.port === undefined ? 7071 : Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = args.port === undefined ? undefined : Number(args.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     process.stderr.write(`--port must be an integer 0-65535, got ${args.port}\n`);
     process.exit(2);
   }
   const runtime = await startRuntime({
     appDir,
     stateDir: path.resolve(args['state-dir'] ?? path.join(appDir, '.warden', 'runtime')),
-    port,
+    ...(port !== undefined ? { port } : {}),
     ...(args.main !== undefined ? { main: args.main } : {}),
     ...(args.host !== undefined ? { hostname: args.host } : {}),
     ...(args.settings !== undefined ? { localSettingsPath: path.resolve(args.settings) } : {}),

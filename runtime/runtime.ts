@@ -25,7 +25,7 @@ export interface StartRuntimeOptions {
   appDir: string;
   /** Entry point relative to appDir; defaults to package.json `main`. */
   main?: string;
-  /** HTTP port; default 7071, 0 = an ephemeral port (tests). */
+  /** HTTP port; default local.settings.json `Host.LocalHttpPort`, else 7071; 0 = an ephemeral port (tests). */
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
   hostname?: string;
@@ -217,7 +217,7 @@ async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> 
     };
     httpServer.addRoute('/admin/health', healthRoute(adminCtx));
     httpServer.addRoute('/admin', guardAdmin(keys, adminRoutes(adminCtx)));
-    await httpServer.listen(options.port ?? 7071);
+    await httpServer.listen(options.port ?? localHttpPort(settings.host, logger) ?? 7071);
 
     for (const component of components) {
       await component.start(services);
@@ -277,6 +277,17 @@ async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> 
     restoreEnv();
     throw e;
   }
+}
+
+/** `Host.LocalHttpPort` of local.settings.json (what func start listens on without --port); CORS is not implemented. */
+function localHttpPort(host: Record<string, unknown>, logger: RuntimeLogger): number | undefined {
+  if (host.CORS !== undefined || host.CORSCredentials !== undefined) {
+    logger.warn('settings.cors-ignored', {
+      message: 'local.settings.json Host.CORS is not implemented by this runtime; no CORS headers are added.',
+    });
+  }
+  const port = Number(host.LocalHttpPort);
+  return host.LocalHttpPort !== undefined && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
 }
 
 function parseBodyLimit(value: string | undefined): number {

@@ -20,6 +20,12 @@ export interface EventGridOptions {
 
 type JsonObject = Record<string, unknown>;
 
+const EVENT_TYPES: Record<string, 'Notification' | 'SubscriptionValidation' | 'Unsubscribe'> = {
+  notification: 'Notification',
+  subscriptionvalidation: 'SubscriptionValidation',
+  unsubscribe: 'Unsubscribe',
+};
+
 function isObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -130,15 +136,17 @@ export class EventGridComponent implements RuntimeComponent {
       sendText(res, 503, 'The local Functions runtime is shutting down; Event Grid will retry.');
       return;
     }
-    const eventType = req.headers['aeg-event-type'];
-    if (eventType !== 'SubscriptionValidation' && eventType !== 'Notification' && eventType !== 'Unsubscribe') {
+    const header = req.headers['aeg-event-type'];
+    // The extension compares the header case-insensitively.
+    const eventType = EVENT_TYPES[String(header ?? '').toLowerCase()];
+    if (!eventType) {
       req.resume();
       sendText(
         res,
         400,
-        eventType === undefined
+        header === undefined
           ? 'Missing aeg-event-type header (expected Notification, SubscriptionValidation or Unsubscribe).'
-          : `Unknown aeg-event-type "${String(eventType)}" (expected Notification, SubscriptionValidation or Unsubscribe).`,
+          : `Unknown aeg-event-type "${String(header)}" (expected Notification, SubscriptionValidation or Unsubscribe).`,
       );
       return;
     }

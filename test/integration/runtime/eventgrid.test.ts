@@ -142,6 +142,12 @@ describe('Event Grid trigger through the runtime', () => {
     assert.equal(missing.status, 400);
     assert.match(await missing.text(), /aeg-event-type/);
     assert.equal((await post(event, { 'aeg-event-type': 'Bogus' })).status, 400);
+    assert.equal(
+      (await post(event, { 'aeg-event-type': 'notification' })).status,
+      202,
+      'the header is case-insensitive',
+    );
+    recorded().length = 0;
     const notJson = await post('{"id": ', { 'aeg-event-type': 'Notification' });
     assert.equal(notJson.status, 400);
     assert.match(await notJson.text(), /not valid JSON/);
