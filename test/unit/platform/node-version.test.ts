@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-const root = path.resolve(__dirname, '../../../..');
+import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
+
+const root = findRepoRoot(__dirname);
 
 test('tests run on Node.js 22, the version Azure Functions supports', () => {
   const major = Number(process.versions.node.split('.')[0]);
