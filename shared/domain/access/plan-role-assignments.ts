@@ -1,0 +1,451 @@
+/**
+ * Access planning: access policies (desired) against Azure role assignments (actual) on one managed scope → a plan
+ * of creates and deletes, each step carrying the policy or rule that justifies it and a human reason. Pure (no I/O,
+ * no clock: `now` is an input); the plan IS the dry-run output.
+ */
+import { isWithinScope } from '../guardrails/scope-coverage';
+import { isPrivilegedRole, PRIVILEGED_ROLES, roleDefinitionGuid } from '../primitives/role-reference';
+import { type ApprovalContext, type ApprovalGate, type BlastRadiusLimits, NO_APPROVALS } from './blast-radius';
+import type { PlannedExemption as Exemption, PlannedPolicy as AccessPolicy, PlannedScope } from './planned-rows';
+import type { AssignmentPrincipalType, PimScheduleInstance, RoleAssignment, RoleDefinition } from './role-assignment';
+import { roleAssignmentName } from './role-assignment-name';
+
+/** Everything the access planner reads. */
+export interface AccessPlanInput {
+  /** ISO instant the plan is made at (orchestrators pass `currentUtcDateTime`). */
+  readonly now: string;
+  readonly scope: PlannedScope;
+  /** The policies governed by this managed scope (policies outside it are ignored with a note). */
+  readonly policies: readonly AccessPolicy[];
+  /** Exemptions (any kind; only unexpired `access` ones count). */
+  readonly exemptions: readonly Exemption[];
+  /** `RoleAssignmentsPort.listForScope(scope)`: at, above (inherited) and below. */
+  readonly actual: readonly RoleAssignment[];
+  /** `RoleAssignmentsPort.listPimInstances(scope)`. */
+  readonly pimInstances: readonly PimScheduleInstance[];
+  /** Role definitions Warden may need, keyed by lower-case role name and by GUID. */
+  readonly roles: Readonly<Record<string, RoleDefinition>>;
+  /** Warden's own principal ids: never touched. */
+  readonly wardenPrincipalIds: readonly string[];
+  /** Resource ids of raw-data stores (inference-only principals get no data-plane read on them). */
+  readonly rawDataStores: readonly string[];
+  /** The global kill switch: plan, never apply. */
+  readonly killSwitch: boolean;
+  readonly limits: BlastRadiusLimits;
+  readonly approvals?: ApprovalContext;
+  /** Drift keys the fight detector stopped (see `detectFights`), with the reason. */
+  readonly stoppedDrifts?: Readonly<Record<string, string>>;
+}
+
+/** One change to make. */
+export interface AccessPlanStep {
+  /** Stable across runs for the same change: what approvals and fight detection refer to. */
+  readonly key: string;
+  /** `scope|principal|roleGuid`, shared by a create and a delete of the same grant (fight detection). */
+  readonly driftKey: string;
+  readonly action: 'create' | 'delete';
+  readonly scope: string;
+  readonly principalId: string;
+  readonly principalType: AssignmentPrincipalType | 'Unknown';
+  readonly roleDefinitionGuid: string;
+  readonly roleName: string;
+  /** Create: the deterministic id Warden PUTs; delete: the id of the assignment found. */
+  readonly assignmentId: string;
+  /** The policy that justifies the step (create, or the policy a revoked Warden grant belonged to if known). */
+  readonly policyId: string | null;
+  /** The rule that justifies the step, e.g. `policy ap-x`, `exclusive scope /subscriptions/…`. */
+  readonly justifiedBy: string;
+  readonly reason: string;
+  readonly privileged: boolean;
+  readonly needsApproval: boolean;
+  readonly gate: ApprovalGate | null;
+  readonly approvalReason: string | null;
+  /** The approval that unlocked (approved) or holds (pending) this step. */
+  readonly approvalId: string | null;
+}
+
+export type AccessNoteKind =
+  | 'inherited'
+  | 'pim-activation'
+  | 'break-glass'
+  | 'warden-identity'
+  | 'exempt'
+  | 'inference-only'
+  | 'role-not-allowed'
+  | 'role-unknown'
+  | 'expired'
+  | 'disabled'
+  | 'outside-scope'
+  | 'duplicate-policy'
+  | 'additive-unbacked'
+  | 'fight-stopped';
+
+/** Something the plan decided not to change, and why (reported, audited). */
+export interface AccessPlanNote {
+  readonly kind: AccessNoteKind;
+  /** A policy id, an assignment id or a scope. */
+  readonly target: string;
+  readonly reason: string;
+}
+
+/** The plan for one managed scope: the dry-run output and what the orchestration applies. */
+export interface AccessPlan {
+  readonly kind: 'access';
+  readonly target: string;
+  readonly mode: 'additive' | 'exclusive';
+  readonly enforcement: 'enforce' | 'report-only';
+  readonly plannedAt: string;
+  /** False: plan only (report-only scope, or the kill switch). */
+  readonly apply: boolean;
+  readonly notApplyingReason: string | null;
+  readonly steps: readonly AccessPlanStep[];
+  readonly notes: readonly AccessPlanNote[];
+  readonly blastRadius: {
+    readonly deletes: number;
+    readonly deleteShare: number;
+    readonly resourcesChanged: number;
+    readonly exceeded: readonly string[];
+  };
+  /** Some step waits for an approval. */
+  readonly needsApproval: boolean;
+}
+
+interface DesiredGrant {
+  readonly key: string;
+  readonly scope: string;
+  readonly principalId: string;
+  readonly principalType: AssignmentPrincipalType;
+  readonly role: RoleDefinition;
+  readonly policy: AccessPolicy;
+  readonly privileged: boolean;
+}
+
+const lower = (s: string): string => s.toLowerCase();
+const trimScope = (s: string): string => s.replace(/\/+$/, '');
+export const grantKey = (scope: string, principalId: string, roleGuid: string): string =>
+  `${lower(trimScope(scope))}|${lower(principalId)}|${lower(roleGuid)}`;
+
+/** The role definition a policy's role reference names (name, GUID or definition id), if known. */
+export function resolveRole(ref: string, roles: Readonly<Record<string, RoleDefinition>>): RoleDefinition | undefined {
+  const guid = roleDefinitionGuid(ref);
+  return guid !== undefined ? roles[guid] : roles[lower(ref)];
+}
+
+/** Whether a role grants data-plane reads (a data action ending in `/read`, or a wildcard). */
+export function grantsDataRead(role: RoleDefinition): boolean {
+  return role.permissions.some((p) =>
+    p.dataActions.some((a) => a === '*' || a.endsWith('/*') || a.toLowerCase().endsWith('/read')),
+  );
+}
+
+function isPrivilegedDefinition(role: RoleDefinition, ref: string): boolean {
+  return isPrivilegedRole(ref) || [...PRIVILEGED_ROLES.values()].includes(role.guid) || isPrivilegedRole(role.roleName);
+}
+
+/** Whether a policy is in force at `now`: enabled and not expired (expiry at exactly `now` counts as expired). */
+export function isPolicyInForce(policy: Pick<AccessPolicy, 'enabled' | 'expires_at'>, now: Date): boolean {
+  return policy.enabled && (policy.expires_at === null || Date.parse(policy.expires_at) > now.getTime());
+}
+
+/** Plans one managed scope. See the module comment and docs/enforcement.md for the rules. */
+export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
+  const now = new Date(input.now);
+  if (Number.isNaN(now.getTime())) throw new RangeError(`now must be an ISO date-time, got '${input.now}'`);
+  const managed = trimScope(input.scope.scope);
+  const approvals = input.approvals ?? NO_APPROVALS;
+  const stopped = input.stoppedDrifts ?? {};
+  const notes: AccessPlanNote[] = [];
+  const note = (kind: AccessNoteKind, target: string, reason: string): void => {
+    notes.push({ kind, target, reason });
+  };
+
+  const breakGlass = new Set(input.scope.break_glass.map(lower));
+  const warden = new Set(input.wardenPrincipalIds.map(lower));
+  const untouchable = (principalId: string): AccessNoteKind | undefined =>
+    warden.has(lower(principalId)) ? 'warden-identity' : breakGlass.has(lower(principalId)) ? 'break-glass' : undefined;
+
+  const activeExemptions = input.exemptions.filter(
+    (e) => e.kind === 'access' && Date.parse(e.expires_at) > now.getTime(),
+  );
+  const exemptionFor = (target: string): Exemption | undefined =>
+    activeExemptions.find((e) => isWithinScope(target, e.target));
+
+  const allowedGuids = new Set<string>();
+  const allowedNames = new Set<string>();
+  for (const r of input.scope.allowed_roles) {
+    const def = resolveRole(r, input.roles);
+    if (def) allowedGuids.add(def.guid);
+    allowedNames.add(lower(r));
+  }
+
+  // ---- desired: policies in force, minus what the guardrails forbid
+  const inForce = [...input.policies]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .filter((p) => {
+      if (!isWithinScope(p.scope, managed)) {
+        note('outside-scope', p.id, `policy ${p.id} targets ${p.scope}, which is outside managed scope ${managed}`);
+        return false;
+      }
+      if (!p.enabled) {
+        note('disabled', p.id, `policy ${p.id} is disabled`);
+        return false;
+      }
+      if (!isPolicyInForce(p, now)) {
+        note('expired', p.id, `policy ${p.id} expired at ${p.expires_at ?? '?'}`);
+        return false;
+      }
+      return true;
+    });
+  const inferenceOnly = new Set(inForce.filter((p) => p.data_access === 'inference-only').map((p) => p.principal_id));
+  const desired = new Map<string, DesiredGrant>();
+  for (const p of inForce) {
+    const who = untouchable(p.principal_id);
+    if (who) {
+      note(
+        who,
+        p.id,
+        `policy ${p.id} names ${who === 'break-glass' ? 'a break-glass principal' : "Warden's own identity"} (${p.principal_id}); Warden never changes its access`,
+      );
+      continue;
+    }
+    const role = resolveRole(p.role, input.roles);
+    if (!role) {
+      note('role-unknown', p.id, `policy ${p.id} names role '${p.role}', which no role definition at ${managed} has`);
+      continue;
+    }
+    if (!allowedGuids.has(role.guid) && !allowedNames.has(lower(role.roleName))) {
+      note(
+        'role-not-allowed',
+        p.id,
+        `policy ${p.id} asks for '${role.roleName}', which managed scope ${managed} does not allow (${input.scope.allowed_roles.join(', ') || 'none'})`,
+      );
+      continue;
+    }
+    if (inferenceOnly.has(p.principal_id) && grantsDataRead(role)) {
+      const store = input.rawDataStores.find((s) => isWithinScope(s, p.scope) || isWithinScope(p.scope, s));
+      if (store) {
+        note(
+          'inference-only',
+          p.id,
+          `policy ${p.id} asks for '${role.roleName}' (data-plane read) at ${p.scope}, which reaches raw-data store ${store}; principal ${p.principal_id} is inference-only, so it is not granted`,
+        );
+        continue;
+      }
+    }
+    const key = grantKey(p.scope, p.principal_id, role.guid);
+    const existing = desired.get(key);
+    if (existing) {
+      note('duplicate-policy', p.id, `policy ${p.id} asks for the same grant as policy ${existing.policy.id}`);
+      continue;
+    }
+    desired.set(key, {
+      key,
+      scope: trimScope(p.scope),
+      principalId: lower(p.principal_id),
+      principalType: p.principal_type,
+      role,
+      policy: p,
+      privileged: isPrivilegedDefinition(role, p.role),
+    });
+  }
+
+  // ---- actual
+  const activations = input.pimInstances.filter((i) => lower(i.assignmentType) === 'activated');
+  const isActivation = (a: RoleAssignment): boolean =>
+    activations.some(
+      (i) =>
+        (i.originRoleAssignmentId !== null && lower(i.originRoleAssignmentId) === lower(a.id)) ||
+        grantKey(i.scope, i.principalId, i.roleDefinitionGuid) ===
+          grantKey(a.scope, a.principalId, a.roleDefinitionGuid),
+    );
+  const actualKeys = new Set<string>();
+  for (const a of input.actual)
+    if (!a.inherited) actualKeys.add(grantKey(a.scope, a.principalId, a.roleDefinitionGuid));
+
+  const roleNameOf = (guid: string): string => input.roles[guid]?.roleName ?? guid;
+  const raw: Omit<AccessPlanStep, 'needsApproval' | 'gate' | 'approvalReason' | 'approvalId'>[] = [];
+  const rawGate = new Map<string, { gate: ApprovalGate; reason: string; approvalId: string | null }>();
+
+  for (const d of desired.values()) {
+    if (actualKeys.has(d.key)) continue;
+    const name = roleAssignmentName(d.scope, d.principalId, d.role.guid);
+    raw.push({
+      key: `create:${d.key}`,
+      driftKey: d.key,
+      action: 'create',
+      scope: d.scope,
+      principalId: d.principalId,
+      principalType: d.principalType,
+      roleDefinitionGuid: d.role.guid,
+      roleName: d.role.roleName,
+      assignmentId: `${d.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+      policyId: d.policy.id,
+      justifiedBy: `policy ${d.policy.id}`,
+      reason: `policy ${d.policy.id} grants '${d.role.roleName}' to ${d.principalType} ${d.principalId} at ${d.scope}${d.policy.expires_at ? ` until ${d.policy.expires_at}` : ''}, and no such assignment exists`,
+      privileged: d.privileged,
+    });
+    if (d.privileged && d.policy.approved_by === null)
+      rawGate.set(`create:${d.key}`, {
+        gate: 'privileged-role',
+        reason: `'${d.role.roleName}' is a privileged role: policy ${d.policy.id} is granted only after a four-eyes approval (approved_by is not set)`,
+        approvalId: null,
+      });
+  }
+
+  let atOrBelow = 0;
+  for (const a of input.actual) {
+    const key = grantKey(a.scope, a.principalId, a.roleDefinitionGuid);
+    if (a.inherited) {
+      if (input.scope.mode === 'exclusive' && !desired.has(key))
+        note(
+          'inherited',
+          a.id,
+          `'${roleNameOf(a.roleDefinitionGuid)}' for ${a.principalId} is inherited from ${a.scope}; reported, never deleted at ${managed}`,
+        );
+      continue;
+    }
+    atOrBelow++;
+    if (desired.has(key)) continue;
+    const wardenMade = lower(a.name) === roleAssignmentName(a.scope, a.principalId, a.roleDefinitionGuid);
+    const atManaged = lower(trimScope(a.scope)) === lower(managed);
+    const drift = (input.scope.mode === 'exclusive' && atManaged) || wardenMade;
+    if (!drift) {
+      if (input.scope.mode === 'additive' && atManaged)
+        note(
+          'additive-unbacked',
+          a.id,
+          `'${roleNameOf(a.roleDefinitionGuid)}' for ${a.principalId} is not backed by a policy; scope ${managed} is additive, so it stays`,
+        );
+      continue;
+    }
+    const who = untouchable(a.principalId);
+    if (who) {
+      note(
+        who,
+        a.id,
+        `${who === 'break-glass' ? 'break-glass principal' : "Warden's own identity"} ${a.principalId} holds '${roleNameOf(a.roleDefinitionGuid)}' at ${a.scope}; never touched`,
+      );
+      continue;
+    }
+    if (isActivation(a)) {
+      note(
+        'pim-activation',
+        a.id,
+        `'${roleNameOf(a.roleDefinitionGuid)}' for ${a.principalId} is a PIM activation; PIM ends it, Warden leaves it alone`,
+      );
+      continue;
+    }
+    const inference = inferenceOnly.has(a.principalId)
+      ? ' (the principal is inference-only; no data-plane read on raw data)'
+      : '';
+    raw.push({
+      key: `delete:${lower(a.id)}`,
+      driftKey: key,
+      action: 'delete',
+      scope: trimScope(a.scope),
+      principalId: a.principalId,
+      principalType: a.principalType,
+      roleDefinitionGuid: a.roleDefinitionGuid,
+      roleName: roleNameOf(a.roleDefinitionGuid),
+      assignmentId: a.id,
+      policyId: null,
+      justifiedBy: wardenMade && !atManaged ? `Warden grant without policy` : `${input.scope.mode} scope ${managed}`,
+      reason: wardenMade
+        ? `Warden granted '${roleNameOf(a.roleDefinitionGuid)}' to ${a.principalId} at ${a.scope} for a policy that is no longer in force (expired, disabled or deleted)${inference}`
+        : `'${roleNameOf(a.roleDefinitionGuid)}' for ${a.principalId} was made at exclusive scope ${managed} and no enabled, unexpired policy backs it${inference}`,
+      privileged: isPrivilegedRole(roleNameOf(a.roleDefinitionGuid)) || isPrivilegedRole(a.roleDefinitionGuid),
+    });
+  }
+
+  // ---- exemptions, fights, approvals
+  const candidates = raw.filter((s) => {
+    const ex = exemptionFor(s.assignmentId);
+    if (ex) {
+      note(
+        'exempt',
+        s.assignmentId,
+        `${s.action} of '${s.roleName}' for ${s.principalId} skipped: exemption ${ex.id} (${ex.reason}) until ${ex.expires_at}`,
+      );
+      return false;
+    }
+    const fight = stopped[s.driftKey];
+    if (fight !== undefined) {
+      note('fight-stopped', s.assignmentId, `${s.action} of '${s.roleName}' for ${s.principalId} stopped: ${fight}`);
+      return false;
+    }
+    return true;
+  });
+  const approved = new Set(approvals.approvedStepKeys);
+  const pendingFor = (s: (typeof candidates)[number]): string | undefined =>
+    approvals.pending.find(
+      (p) => p.stepKeys.includes(s.key) || (s.policyId !== null && p.policyIds.includes(s.policyId)),
+    )?.approvalId;
+  for (const s of candidates) {
+    if (approved.has(s.key)) {
+      rawGate.delete(s.key);
+      continue;
+    }
+    const pending = pendingFor(s);
+    if (pending !== undefined)
+      rawGate.set(s.key, {
+        gate: 'awaiting-approval',
+        reason: `waits for approval ${pending}`,
+        approvalId: pending,
+      });
+  }
+
+  // ---- blast radius over the steps no approval already covers
+  const free = candidates.filter((s) => !approved.has(s.key) && rawGate.get(s.key)?.gate !== 'awaiting-approval');
+  const deletes = free.filter((s) => s.action === 'delete');
+  const deleteShare = atOrBelow === 0 ? 0 : deletes.length / atOrBelow;
+  const resourcesChanged = new Set(free.map((s) => lower(s.scope))).size;
+  const exceeded: string[] = [];
+  if (deletes.length > input.limits.maxDeletes)
+    exceeded.push(`removes ${deletes.length} grants (limit ${input.limits.maxDeletes})`);
+  if (deletes.length > 0 && atOrBelow >= input.limits.shareAppliesFrom && deleteShare > input.limits.maxDeleteShare)
+    exceeded.push(
+      `removes ${Math.round(deleteShare * 100)}% of the ${atOrBelow} grants at and below ${managed} (limit ${Math.round(input.limits.maxDeleteShare * 100)}%)`,
+    );
+  const tooManyDeletes = exceeded.length > 0;
+  if (resourcesChanged > input.limits.maxResourcesChanged)
+    exceeded.push(`changes ${resourcesChanged} scopes (limit ${input.limits.maxResourcesChanged})`);
+  const tooManyResources = resourcesChanged > input.limits.maxResourcesChanged;
+  for (const s of free) {
+    if (rawGate.has(s.key)) continue;
+    if (tooManyResources || (tooManyDeletes && s.action === 'delete'))
+      rawGate.set(s.key, {
+        gate: 'blast-radius',
+        reason: `the plan is over the blast-radius limits: ${exceeded.join('; ')}`,
+        approvalId: null,
+      });
+  }
+
+  const steps: AccessPlanStep[] = candidates.map((s) => {
+    const g = rawGate.get(s.key);
+    return {
+      ...s,
+      needsApproval: g !== undefined,
+      gate: g?.gate ?? null,
+      approvalReason: g?.reason ?? null,
+      approvalId: g?.approvalId ?? null,
+    };
+  });
+  const reportOnly = input.scope.enforcement === 'report-only';
+  return {
+    kind: 'access',
+    target: managed,
+    mode: input.scope.mode,
+    enforcement: input.scope.enforcement,
+    plannedAt: now.toISOString(),
+    apply: !input.killSwitch && !reportOnly,
+    notApplyingReason: input.killSwitch
+      ? 'the global kill switch is engaged: every remediation is report-only'
+      : reportOnly
+        ? `managed scope ${managed} is report-only`
+        : null,
+    steps,
+    notes,
+    blastRadius: { deletes: deletes.length, deleteShare, resourcesChanged, exceeded },
+    needsApproval: steps.some((s) => s.needsApproval),
+  };
+}
