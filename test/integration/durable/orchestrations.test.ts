@@ -35,6 +35,7 @@ test('chaining: activities in sequence, string inputs decoded once, check-status
   assert.equal(started.reply.headers.get('location'), payload.statusQueryGetUri);
   assert.equal(started.reply.headers.get('retry-after'), '10');
   assert.ok(payload.statusQueryGetUri!.startsWith(`${rt.baseUrl}/runtime/webhooks/durabletask/instances/`));
+  assert.match(payload.statusQueryGetUri!, /taskHub=WardenTestHub&/, 'hubName from host.json, %SETTING% resolved');
   const s = await client.waitStatus(started.id);
   assert.equal(s.runtimeStatus, 'Completed');
   assert.deepEqual(s.output, ['Hello Tokyo!', 'Hello Seattle!', 'Hello London!']);

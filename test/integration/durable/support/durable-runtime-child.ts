@@ -1,5 +1,6 @@
 // Child-process entry for the durable integration tests: the real runtime (startRuntime) with the durable component,
 // on an ephemeral port, so a test can kill -9 it and start it again on the same state directory.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 import { createDurableComponent } from '../../../../runtime/durable/durable-component';
@@ -9,9 +10,14 @@ import { startRuntime } from '../../../../runtime/runtime';
 async function main(): Promise<void> {
   const stateDir = process.env.DURABLE_TEST_STATE_DIR;
   if (!stateDir) throw new Error('DURABLE_TEST_STATE_DIR is required');
+  // The app directory is the source one (host.json lives there, tsc does not copy it); main is the compiled entry.
+  const compiledApp = path.resolve(__dirname, '../../../fixtures/apps/durable-app');
+  let repo = compiledApp;
+  while (!existsSync(path.join(repo, 'package.json')) && path.dirname(repo) !== repo) repo = path.dirname(repo);
+  const appDir = path.join(repo, 'test', 'fixtures', 'apps', 'durable-app');
   const runtime = await startRuntime({
-    appDir: path.resolve(__dirname, '../../../fixtures/apps/durable-app'),
-    main: 'index.js',
+    appDir,
+    main: path.relative(appDir, path.join(compiledApp, 'index.js')),
     port: 0,
     stateDir,
     localSettingsPath: null,

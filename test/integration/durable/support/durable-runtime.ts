@@ -33,6 +33,7 @@ export class DurableTestEnv {
         WARDEN_CLOCK_FILE: this.clockFile,
         WARDEN_CLOCK_MODE: 'test',
         WARDEN_LOG_LEVEL: 'warn',
+        DURABLE_TEST_HUB: 'WardenTestHub',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
