@@ -192,12 +192,11 @@ export class Emulator {
     this.eventGrid.start(this.ctx);
 
     const seeded = meta('seeded') === '1';
-    if (this.options.reset || !seeded) {
-      if (this.options.reset) this.wipe();
-      await this.seed(this.world);
-    }
+    if (this.options.reset) this.wipe();
+    // configured topics and subscriptions first, so the events of seeding (drifts) reach them
     for (const t of this.options.topics ?? []) this.eventGrid.createTopic(t);
     for (const s of this.options.eventSubscriptions ?? []) await this.eventGrid.createSubscription(s);
+    if (this.options.reset || !seeded) await this.seed(this.world);
     this.log('emulator.started', { baseUrl: this.base, stateDir: this.stateDir });
   }
 
@@ -228,6 +227,7 @@ export class Emulator {
       throw e;
     }
     this.migrate();
+    this.writeCredentials({});
     this.log('emulator.reset');
   }
 
@@ -254,7 +254,7 @@ export class Emulator {
       displayName: 'Emulator Admin (out-of-band changes)',
       userPrincipalName: 'emulator-admin@emulator.local',
     });
-    this.writeCredentials(passwords);
+    this.writeCredentials(passwords, true);
     let drifts = 0;
     if (world) {
       for (const m of this.modules) await m.seed?.(world, this.ctx);

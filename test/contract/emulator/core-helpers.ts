@@ -205,6 +205,14 @@ export function probeModule(): EmulatorModule & { applied: DemoDrift[]; ctx?: Em
       probeDrift: (drift, ctx) => {
         mod.applied.push(drift);
         ctx.db.prepare('INSERT OR REPLACE INTO probe_items (id) VALUES (?)').run(String(drift.id));
+        if (typeof drift.resourceId === 'string' && drift.actor) {
+          ctx.publishResourceEvent({
+            kind: 'Write',
+            resourceUri: drift.resourceId,
+            operationName: 'Microsoft.Storage/storageAccounts/write',
+            caller: ctx.directory.identityOf(drift.actor),
+          });
+        }
       },
     },
   };
