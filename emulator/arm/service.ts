@@ -499,6 +499,20 @@ export class ArmService {
     if (spec.tracked && typeof body.location !== 'string') {
       throw E.badRequest('LocationRequired', 'The location property is required for this definition.');
     }
+    if (
+      spec.tracked &&
+      existing &&
+      typeof existing.location === 'string' &&
+      norm(existing.location) !== norm(String(body.location))
+    ) {
+      throw armError(
+        409,
+        'InvalidResourceLocation',
+        `The resource '${existing.name}' already exists in location '${existing.location}' in resource group ` +
+          `'${p.resourceGroup ?? ''}'. A resource with the same name cannot be created in location ` +
+          `'${String(body.location)}'. Please select a new resource name.`,
+      );
+    }
     const ctx = this.resourceContext();
     const props = stripReadOnly(obj(body.properties), spec);
     const oldProps = obj(existing?.properties);
@@ -748,4 +762,9 @@ function scopeKind(p: ParsedId | undefined): string {
     default:
       return 'resource';
   }
+}
+
+/** Locations compare without case and spaces (`West Europe` = `westeurope`). */
+function norm(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
 }

@@ -226,6 +226,16 @@ describe('ARM generic resources and storage accounts through the modular SDK cli
     assert.equal(props.publicNetworkAccess, 'Enabled');
     assert.equal(props.provisioningState, 'Succeeded');
     assert.equal(props.workspaceUrl, 'adb-5555555555555555.15.azuredatabricks.net', 'read-only properties are kept');
+    await rejects(
+      warden.resources.createOrUpdateById(
+        ids.dbw,
+        '2026-01-01',
+        { location: 'eastus', sku: current.sku, properties: current.properties },
+        o,
+      ),
+      409,
+      'InvalidResourceLocation',
+    );
   });
 
   test('Data Factory linked services: no PATCH; a PUT switches connectVia to the Azure integration runtime', async () => {
