@@ -85,5 +85,8 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  // For an entry point that threw, its own stack is what the developer needs.
+  const cause = e instanceof Error ? e.cause : undefined;
+  if (cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
   process.exit(1);
 });

@@ -107,6 +107,31 @@ describe('the CLI (node dist/runtime/main.js)', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
+  test('a start-up failure exits 1 with the reason on stderr', async () => {
+    const appDir = makeAppDir({ entry: path.join(FIXTURE_APP, 'bad/unsupported.js') });
+    const child = spawn(
+      process.execPath,
+      [
+        path.resolve(__dirname, '../../../runtime/main.js'),
+        '--app',
+        appDir,
+        '--port',
+        '0',
+        '--state-dir',
+        tempStateDir(),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 1);
+    assert.match(err, /counter: entityTrigger — durable entities are not supported/);
+    assert.match(err, /fromQueue: queueTrigger/);
+  });
+
   test('prints the table, serves, and on SIGTERM lets the in-flight invocation finish, runs appTerminate, exits 0', async () => {
     const appDir = makeAppDir({ entry: path.join(FIXTURE_APP, 'lifecycle.js') });
     const marker = path.join(os.tmpdir(), `warden-terminate-${process.pid}-${Date.now()}`);
