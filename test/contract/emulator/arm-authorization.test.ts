@@ -445,6 +445,20 @@ describe('ARM Microsoft.Authorization through @azure/arm-authorization', () => {
     assert.equal(expired.body.error?.code, 'ExpiredAuthenticationToken');
   });
 
+  test('pitfall: an autorest client without credentialScopes asks for a token for the endpoint, which ARM refuses', async () => {
+    const app = await bed.newApp('contract-no-scopes');
+    const bare = new AuthorizationManagementClient(app.credential, bed.sub, clientOptions(bed));
+    await assert.rejects(collect(bare.roleAssignments.listForScope(bed.rg)), (e: RestErrorLike & { name: string }) => {
+      // Entra refuses the unknown resource, or ARM the audience: either way nothing reaches ARM authorised.
+      assert.ok(
+        e.code === 'InvalidAuthenticationTokenAudience' ||
+          /AADSTS500011|invalid_resource|invalid_scope/i.test(e.message),
+        `${e.name} ${e.code}: ${e.message}`,
+      );
+      return true;
+    });
+  });
+
   test('api-version: missing and unsupported get ARM errors', async () => {
     const token = (await bed.mintedCredential(wardenOid).getToken(ARM_SCOPE))!.token;
     const base = `/${bed.rg}/providers/Microsoft.Authorization/roleAssignments`;
