@@ -39,6 +39,8 @@ export interface ListFilter<T extends MetadataTableName> {
   readonly where?: Partial<Record<keyof RecordOf<T> & string, Scalar>>;
   /** Rows whose `field` is set and not later than `at` (ISO): due work for the sweep. */
   readonly dueBy?: { readonly field: keyof RecordOf<T> & string; readonly at: string };
+  /** Keyset paging: only rows whose key sorts after this one (rows come in key order). */
+  readonly after?: string;
   readonly limit?: number;
 }
 
@@ -89,6 +91,7 @@ export class MetadataRepository<T extends MetadataTableName> {
       this.assertColumn(filter.dueBy.field);
       q = q.where(filter.dueBy.field, 'is not', null).where(filter.dueBy.field, '<=', filter.dueBy.at);
     }
+    if (filter.after !== undefined) q = q.where(this.key, '>', filter.after);
     q = q.orderBy(this.key, 'asc');
     if (filter.limit !== undefined) q = this.backend.kind === 'mssql' ? q.top(filter.limit) : q.limit(filter.limit);
     return (await q.execute()).map((row) => fromColumns(this.table, row) as RecordOf<T>);

@@ -195,7 +195,14 @@ describe('due times computed on write, and list filters', () => {
       (await t.store.accessPolicies.list({ where: { data_access: null } })).map((r) => r.id),
       ['ap-2'],
     );
-    assert.equal((await t.store.accessPolicies.list({ limit: 1 })).length, 1);
+    assert.deepEqual(
+      (await t.store.accessPolicies.list({ limit: 1 })).map((r) => r.id),
+      ['ap-2'],
+    );
+    assert.deepEqual(
+      (await t.store.accessPolicies.list({ after: 'ap-2', limit: 1 })).map((r) => r.id),
+      ['ap-ds-fraud-inference'],
+    );
     await assert.rejects(t.store.accessPolicies.list({ where: { 'id; drop table x': 1 } as never }), /not a column/);
   });
 });

@@ -70,6 +70,27 @@ describe('audit chain', () => {
     }
   });
 
+  test('verify walks long chains page by page', async () => {
+    const t = tempStore('warden-audit-');
+    try {
+      await t.store.batch(async (tx) => {
+        for (let i = 1; i <= 620; i++) await tx.audit({ actor: 'ada', action: 'test', target: `t/${i}` });
+      });
+      const verdict = await t.store.audit.verify();
+      assert.ok(verdict.ok);
+      assert.equal(verdict.entries, 620);
+      assert.equal(verdict.headSeq, 620);
+      const db = t.raw();
+      db.exec('DROP TRIGGER audit_log_no_update');
+      db.prepare("UPDATE audit_log SET target = 'x' WHERE seq = 550").run();
+      const broken = await t.store.audit.verify();
+      assert.ok(!broken.ok);
+      assert.equal(broken.firstBadSeq, 550);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   test('a removed entry is named', async () => {
     const t = tempStore('warden-audit-');
     try {
