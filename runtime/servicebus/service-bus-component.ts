@@ -47,8 +47,7 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
     services = svc;
     const section = extensionSection(svc.hostJson, 'serviceBus');
     const settings: BrokerSettings = {
-      lockDurationMs:
-        options.lockDurationMs ?? timeSpanMs(svc.env.WARDEN_SERVICEBUS_LOCK_DURATION?.trim(), 60_000) ?? 60_000,
+      lockDurationMs: options.lockDurationMs ?? timeSpanMs(svc.env.WARDEN_SERVICEBUS_LOCK_DURATION?.trim(), 60_000),
       maxDeliveryCount: options.maxDeliveryCount ?? positiveInt(svc.env.WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT, 10),
     };
     if (!(settings.lockDurationMs > 0)) settings.lockDurationMs = 60_000;

@@ -29,11 +29,12 @@ export function positiveInt(value: unknown, fallback: number): number {
 
 /**
  * Parses a .NET TimeSpan as host.json writes it (`"00:05:00"`, `"1.02:00:00"`, `"00:00:00.80"`) or a number of
- * milliseconds, into ms; `fallback` when absent or malformed.
+ * milliseconds (number or digits), into ms; `fallback` when absent or malformed.
  */
 export function timeSpanMs(value: unknown, fallback: number): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   if (typeof value !== 'string') return fallback;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim());
   if (!m) return fallback;
   const [, d, h, min, s, frac] = m;

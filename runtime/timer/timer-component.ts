@@ -128,12 +128,10 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
     if (kind.scheduled) {
       const ran = Math.max(invocationTime, job.status.next);
       job.status = { last: ran, next: nextAfter(job, ran), lastUpdated: svc.clock.now() };
-      if (!abort.signal.aborted || db) {
-        try {
-          saveStatus(job);
-        } catch (e) {
-          svc.logger.error('timer.status-not-saved', { functionName: job.functionName, error: String(e) });
-        }
+      try {
+        saveStatus(job); // a no-op once stop() closed the state after its drain timeout
+      } catch (e) {
+        svc.logger.error('timer.status-not-saved', { functionName: job.functionName, error: String(e) });
       }
     }
   };

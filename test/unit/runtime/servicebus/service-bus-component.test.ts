@@ -341,3 +341,25 @@ test('stop() lets a running handler finish within the drain time, else releases 
   assert.equal(row.lock_token, null, 'the lock was released: the message is available to the next runtime');
   assert.equal(row.delivery_count, 1);
 });
+
+test('host.json maxConcurrentCalls bounds the messages in flight per function', async () => {
+  const { rt, admin } = await setup(
+    [queueFn('work', 'work')],
+    {},
+    { extensions: { serviceBus: { maxConcurrentCalls: 2 } } },
+  );
+  let active = 0;
+  let maxActive = 0;
+  let done = 0;
+  rt.setInvoke(async () => {
+    active++;
+    maxActive = Math.max(maxActive, active);
+    await delay(60);
+    active--;
+    done++;
+    return ok;
+  });
+  for (let i = 0; i < 6; i++) await admin('POST', '/admin/servicebus/work/messages', { body: { i } });
+  await waitFor(() => done === 6, 'all six messages');
+  assert.equal(maxActive, 2);
+});
