@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RpcTypedData } from '../host/core-types';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { durableClientData } from './client-binding';
-import { DurableEngine } from './durable-engine';
+import { DurableEngine, type ReplayView } from './durable-engine';
 import { DurableHttpApi, handleAdmin } from './durable-http-api';
 import { DurableStore, type SynchronousMode } from './durable-store';
 
@@ -18,6 +18,8 @@ export interface DurableComponentOptions {
   maxBodyBytes?: number;
   /** SQLite file (default `<stateDir>/durable.sqlite`). */
   dbFile?: string;
+  /** History sent to the library: `extension` (default, as on Azure) or `compact` (see {@link ReplayView}). */
+  replayView?: ReplayView;
 }
 
 /** The local durable engine as a runtime component (see docs/durable.md). */
@@ -62,6 +64,8 @@ export function createDurableComponent(options: DurableComponentOptions = {}): D
         logger: services.logger,
         ...(options.maxConcurrentActivities ? { maxConcurrentActivities: options.maxConcurrentActivities } : {}),
         ...(options.maxEpisodesPerBatch ? { maxEpisodesPerBatch: options.maxEpisodesPerBatch } : {}),
+        replayView:
+          options.replayView ?? (services.env.WARDEN_DURABLE_REPLAY_VIEW === 'compact' ? 'compact' : 'extension'),
       });
       const api = new DurableHttpApi({
         engine,

@@ -48,9 +48,11 @@ interface Pending {
 
 interface Active {
   row: InstanceRow;
-  /** Stored history chunks (IsPlayed true), loaded lazily. */
+  /** History chunks as sent to the library (IsPlayed true; the compact view drops ignored events), loaded lazily. */
   chunks: string[] | undefined;
   sigs: string[] | undefined;
+  /** Whether ExecutionStarted is in the current execution's history (derived from the chunks when loaded). */
+  started: boolean | undefined;
   pending: Pending[];
   running: boolean;
   queued: boolean;
@@ -85,6 +87,30 @@ export interface DurableEngineOptions {
   maxConcurrentActivities?: number;
   /** Orchestration episodes replayed (and committed together) per dispatch cycle. */
   maxEpisodesPerBatch?: number;
+  /** The history sent to the library; see {@link ReplayView}. */
+  replayView?: ReplayView;
+}
+
+/**
+ * `extension` (default): the full history, as the Durable extension sends it. `compact`: without the events the
+ * library never reads (TaskScheduled, SubOrchestrationInstanceCreated, TimerCreated, OrchestratorCompleted,
+ * ExecutionSuspended/Resumed) — the same replay at roughly half the cost for long histories; they stay in storage
+ * and in the status API.
+ */
+export type ReplayView = 'extension' | 'compact';
+
+const IGNORED_BY_LIBRARY = new Set<number>([
+  EventType.TaskScheduled,
+  EventType.SubOrchestrationInstanceCreated,
+  EventType.TimerCreated,
+  EventType.OrchestratorCompleted,
+  EventType.ExecutionSuspended,
+  EventType.ExecutionResumed,
+]);
+
+function eventTypeOf(json: string): number {
+  const m = /^\{"EventType":(\d+),/.exec(json);
+  return m ? Number(m[1]) : -1;
 }
 
 export type ClientOutcome = 'accepted' | 'notFound' | 'gone';
@@ -124,6 +150,8 @@ export class DurableEngine {
   private readonly logger: RuntimeLogger;
   private readonly maxActivities: number;
   private readonly maxBatch: number;
+  /** Which history the library gets (applies to instances whose history is loaded from now on). */
+  replayView: ReplayView;
   private readonly active = new Map<string, Active>();
   private readonly ready: Active[] = [];
   private readonly ops: ClientOp[] = [];
@@ -150,6 +178,7 @@ export class DurableEngine {
     this.logger = options.logger;
     this.maxActivities = Math.max(1, options.maxConcurrentActivities ?? 32);
     this.maxBatch = Math.max(1, options.maxEpisodesPerBatch ?? 256);
+    this.replayView = options.replayView ?? 'extension';
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -236,6 +265,7 @@ export class DurableEngine {
       row,
       chunks: undefined,
       sigs: undefined,
+      started: undefined,
       pending: [],
       running: false,
       queued: false,
@@ -387,6 +417,7 @@ export class DurableEngine {
     const inst = this.newActive(row);
     inst.chunks = [];
     inst.sigs = [];
+    inst.started = false;
     inst.pending.push({ msg, inboxId });
     this.active.set(row.id, inst);
     this.markReady(inst);
@@ -408,7 +439,12 @@ export class DurableEngine {
   private markReady(inst: Active, urgent = false): void {
     if (inst.queued || inst.running || inst.pending.length === 0) return;
     if (inst.row.status === 'Suspended' && !inst.pending.some((p) => CONTROL_KINDS.has(p.msg.kind))) return;
-    if (!urgent && inst.inflight > 0 && inst.lastReplayMs >= HOLD_MIN_REPLAY_MS) {
+    if (
+      !urgent &&
+      inst.inflight > 0 &&
+      inst.lastReplayMs >= HOLD_MIN_REPLAY_MS &&
+      inst.pending.every((p) => p.workId !== undefined)
+    ) {
       if (!inst.hold) {
         inst.hold = setTimeout(
           () => {
@@ -464,7 +500,10 @@ export class DurableEngine {
         inst.queued = false;
         inst.running = true;
       }
-      await Promise.all(batch.map((inst) => this.episode(inst, after)));
+      // allSettled: no episode may keep writing after a failed one made the cycle roll back.
+      const outcomes = await Promise.allSettled(batch.map((inst) => this.episode(inst, after)));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
       this.store.commit();
       this.stats.commits++;
     } catch (e) {
@@ -486,8 +525,28 @@ export class DurableEngine {
   }
 
   private loadHistory(inst: Active): string[] {
-    if (!inst.chunks) inst.chunks = this.store.historyChunksW(inst.row.id);
+    if (!inst.chunks) {
+      const stored = this.store.historyChunksW(inst.row.id);
+      inst.chunks =
+        this.replayView === 'extension'
+          ? stored
+          : stored
+              .map((c) =>
+                (JSON.parse(`[${c}]`) as HistoryEvent[])
+                  .filter((e) => !IGNORED_BY_LIBRARY.has(e.EventType))
+                  .map((e) => JSON.stringify(e))
+                  .join(','),
+              )
+              .filter((c) => c.length > 0);
+    }
     return inst.chunks;
+  }
+
+  private hasStarted(inst: Active): boolean {
+    if (inst.started === undefined) {
+      inst.started = this.loadHistory(inst).some((c) => c.includes(`{"EventType":${EventType.ExecutionStarted},`));
+    }
+    return inst.started;
   }
 
   private loadSigs(inst: Active): string[] {
@@ -536,6 +595,7 @@ export class DurableEngine {
     const controlEvents: HistoryEvent[] = [];
     const incoming: HistoryEvent[] = [];
     let start = false;
+    const started = this.hasStarted(inst);
     let terminate: string | null | undefined;
     let status = row.status;
     for (let i = 0; i < taken.length; i++) {
@@ -556,18 +616,18 @@ export class DurableEngine {
         consumed.push(p);
       } else if (m.kind === 'resume') {
         if (status === 'Suspended') {
-          status = row.episodes > 0 ? 'Running' : 'Pending';
+          status = started ? 'Running' : 'Pending';
           controlEvents.push(ev(EventType.ExecutionResumed, now, { Reason: m.reason }));
         }
         consumed.push(p);
       } else if (status === 'Suspended') {
         deferred.push(p);
       } else if (m.kind === 'start') {
-        if (m.executionId === row.execution_id && row.episodes === 0) start = true;
+        if (m.executionId === row.execution_id && !started) start = true;
         consumed.push(p);
       } else if (m.kind !== 'event' || (m.executionId !== null && m.executionId !== row.execution_id)) {
         consumed.push(p); // a result for an execution that ended (continue-as-new)
-      } else if (row.episodes === 0 && !start) {
+      } else if (!started && !start) {
         deferred.push(p); // nothing runs before ExecutionStarted
       } else {
         incoming.push(m.event);
@@ -643,6 +703,7 @@ export class DurableEngine {
       );
     }
     newEvents.push(...controlEvents, ...incoming);
+    if (start) inst.started = true;
     const fresh = newEvents.map((e) => JSON.stringify({ ...e, IsPlayed: false }));
     const past = this.loadHistory(inst);
     const payload =
@@ -922,9 +983,12 @@ export class DurableEngine {
   private appendChunk(inst: Active, events: string[]): void {
     if (events.length === 0) return;
     const text = events.join(',');
+    const chunks = this.loadHistory(inst); // before the insert, or the new chunk would be loaded twice
     this.store.appendHistory(inst.row.id, inst.row.episodes, text);
     inst.row.episodes++;
-    this.loadHistory(inst).push(text);
+    const replay =
+      this.replayView === 'extension' ? text : events.filter((e) => !IGNORED_BY_LIBRARY.has(eventTypeOf(e))).join(',');
+    if (replay.length > 0) chunks.push(replay);
   }
 
   /** Ends an instance (terminal status), drops its leftover work and tells its parent. */
@@ -988,6 +1052,7 @@ export class DurableEngine {
     row.updated_at = now;
     inst.chunks = [];
     inst.sigs = [];
+    inst.started = false;
     inst.inflight = 0;
     // Results and timers of the old execution are dropped; raised events still in the inbox go to the new one.
     inst.pending = inst.pending.filter((p) => !(p.msg.kind === 'event' && p.msg.executionId === oldExecution));
