@@ -9,6 +9,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { beforeEach, describe, test } from 'node:test';
 
 import { armModule } from '../../../../emulator/arm';
+import { storageAccounts } from '../../../../emulator/arm/providers/storage';
+import type { ResourceTypeSpec } from '../../../../emulator/arm/providers/types';
+import { ResourceHandlers } from '../../../../emulator/arm/resources';
 import { ArmService, deterministicGuid } from '../../../../emulator/arm/service';
 import type {
   AccessChecker,
@@ -16,6 +19,7 @@ import type {
   DemoWorld,
   DirectoryPrincipal,
   EmulatorContext,
+  EmulatorRequest,
   ResourceEventInput,
   Router,
 } from '../../../../emulator/core/module';
@@ -219,3 +223,60 @@ describe('ARM module: seed, drifts, RBAC hook, PIM expiry', () => {
     );
   });
 });
+
+describe('ARM module: the POST action extension point (what storage keys and Databricks tokens will plug into)', () => {
+  test('an action added to a type is authorised with its RBAC action and emits ResourceActionSuccess', async () => {
+    const fake = fakeContext();
+    armModule.register(noRouter, fake.ctx);
+    await armModule.seed!(world, fake.ctx);
+    const service = new ArmService(fake.ctx);
+    const handlers = new ResourceHandlers(service);
+    const spec = storageAccounts as { actions?: ResourceTypeSpec['actions'] };
+    const saved = spec.actions;
+    spec.actions = {
+      listkeys: {
+        action: 'Microsoft.Storage/storageAccounts/listKeys/action',
+        emitsEvent: true,
+        handle: ({ resource }) => ({ status: 200, body: { keys: [{ keyName: 'key1', value: `k-${resource.name}` }] } }),
+      },
+    };
+    try {
+      const req = fakeRequest('POST', `${ST}/listKeys`, '2026-09-01');
+      const warden = fake.ctx.directory.identityOf(world.warden!.principalId);
+      const out = handlers.resource(req, warden);
+      assert.equal(out.status, 200);
+      assert.deepEqual(out.body, { keys: [{ keyName: 'key1', value: 'k-stfraudraw' }] });
+      const e = fake.events.find((x) => x.kind === 'Action');
+      assert.equal(e?.operationName, 'Microsoft.Storage/storageAccounts/listKeys/action');
+      assert.equal(e?.resourceUri, ST);
+      assert.equal(e?.evidence?.role, 'Storage Account Key Operator Service Role');
+      const ada = fake.ctx.directory.identityOf('6690be11-5387-4f81-9be0-9eba69a0dd12');
+      assert.throws(() => handlers.resource(req, ada), /AuthorizationFailed|does not have authorization/);
+    } finally {
+      spec.actions = saved;
+    }
+  });
+});
+
+function fakeRequest(method: string, p: string, apiVersion: string): EmulatorRequest {
+  const query = new Map([['api-version', apiVersion]]);
+  return {
+    method,
+    path: p,
+    segments: p.split('/').filter(Boolean),
+    params: {},
+    query,
+    queryAll: new URLSearchParams(`api-version=${apiVersion}`),
+    apiVersion,
+    headers: {},
+    rawBody: Buffer.alloc(0),
+    body: undefined,
+    contentType: '',
+    url: `https://127.0.0.1:1${p}?api-version=${apiVersion}`,
+    clientIp: '127.0.0.1',
+    clientRequestId: 'r1',
+    correlationId: 'c1',
+    header: () => undefined,
+    queryParam: (name) => (name.toLowerCase() === 'api-version' ? apiVersion : undefined),
+  };
+}
