@@ -41,7 +41,8 @@ export interface NcrontabSchedule {
  *
  * @throws Error naming the expression and what is wrong with it.
  */
-export function parseNcrontab(expression: string, timeZone = 'UTC'): NcrontabSchedule {
+export function parseNcrontab(expression: string, zone = 'UTC'): NcrontabSchedule {
+  const timeZone = resolveTimeZone(zone);
   const fail = (why: string): never => {
     throw new Error(`Invalid NCRONTAB schedule "${expression}": ${why}`);
   };
@@ -67,7 +68,9 @@ export function parseNcrontab(expression: string, timeZone = 'UTC'): NcrontabSch
     return value;
   });
   if (!isValidTimeZone(timeZone)) {
-    fail(`the time zone "${timeZone}" (WEBSITE_TIME_ZONE) is not an IANA time zone name known to this Node.`);
+    fail(
+      `the time zone "${zone}" (WEBSITE_TIME_ZONE) is neither an IANA time zone name known to this Node nor a common Windows zone id.`,
+    );
   }
   let cron: Cron;
   try {
@@ -83,6 +86,33 @@ export function parseNcrontab(expression: string, timeZone = 'UTC'): NcrontabSch
       return cron.nextRun(new Date(afterMs))?.getTime();
     },
   };
+}
+
+/**
+ * Windows time zone ids (what WEBSITE_TIME_ZONE holds on Windows plans) for the zones most used, mapped to IANA names
+ * (what Linux plans and Node use). Anything else must be an IANA name.
+ */
+const WINDOWS_ZONES: Record<string, string> = {
+  utc: 'UTC',
+  'gmt standard time': 'Europe/London',
+  'w. europe standard time': 'Europe/Berlin',
+  'romance standard time': 'Europe/Paris',
+  'central europe standard time': 'Europe/Budapest',
+  'e. europe standard time': 'Europe/Chisinau',
+  'fle standard time': 'Europe/Kiev',
+  'eastern standard time': 'America/New_York',
+  'central standard time': 'America/Chicago',
+  'mountain standard time': 'America/Denver',
+  'pacific standard time': 'America/Los_Angeles',
+  'india standard time': 'Asia/Kolkata',
+  'china standard time': 'Asia/Shanghai',
+  'tokyo standard time': 'Asia/Tokyo',
+  'aus eastern standard time': 'Australia/Sydney',
+};
+
+/** The IANA zone for a WEBSITE_TIME_ZONE value (an IANA name, or one of the common Windows ids). */
+export function resolveTimeZone(zone: string): string {
+  return WINDOWS_ZONES[zone.trim().toLowerCase()] ?? zone.trim();
 }
 
 /** Whether `zone` is a time zone name Intl accepts. */

@@ -85,6 +85,7 @@ test('time zones: occurrences are computed in WEBSITE_TIME_ZONE, unknown zones a
     '2024-07-01T13:30:00.000Z',
   ]);
   assert.throws(() => parseNcrontab('0 0 * * * *', 'Not/AZone'), /time zone/);
+  assert.equal(parseNcrontab('0 0 * * * *', 'Eastern Standard Time').timeZone, 'America/New_York', 'Windows ids');
 });
 
 test('status times are formatted with the offset of the zone, as the host serialises them', () => {
