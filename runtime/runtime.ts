@@ -129,7 +129,12 @@ async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> 
     const settings = injectLocalSettings(localSettings, process.env, logger);
     injected.push(...settings.injected);
     if (settings.file) logger.info('settings.loaded', { file: settings.file, injected: settings.injected.length });
-    const hostJson = readHostJson(appDir, logger);
+    const extraComponents = options.components ?? defaultComponents();
+    const hostJson = readHostJson(
+      appDir,
+      logger,
+      extraComponents.flatMap((c) => c.hostJsonSettings ?? []),
+    );
     mkdirSync(stateDir, { recursive: true });
     const keys = KeyStore.open(stateDir);
     const clock = options.clock ?? SharedClock.fromEnv(process.env);
@@ -187,7 +192,7 @@ async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> 
         addRoute: (prefix, handler) => httpServer.addRoute(prefix, handler),
       }),
       new EventGridComponent({ keys, bodyLimit }),
-      ...(options.components ?? defaultComponents()),
+      ...extraComponents,
     ];
     checkTriggersServed(loadedHost.functions.values(), components);
     const rows = [...loadedHost.functions.values()].map((fn) => describeFunction(fn, hostJson.routePrefix));

@@ -44,6 +44,11 @@ export interface RuntimeComponent {
   readonly name: string;
   /** Trigger binding types this component serves, e.g. `['timerTrigger']`; start-up fails for unserved ones. */
   readonly triggerTypes: readonly string[];
+  /**
+   * Optional: the dotted host.json paths this component honours (e.g. `extensions.serviceBus.maxConcurrentCalls`), so
+   * the start-up warning can name the settings of its section it ignores. Without it the whole section counts as read.
+   */
+  readonly hostJsonSettings?: readonly string[];
   start(services: RuntimeServices): Promise<void>;
   /** Stop accepting work, let in-flight invocations finish or release their locks. */
   stop(): Promise<void>;

@@ -14,23 +14,46 @@ export interface HostJsonSettings {
   ignored: string[];
 }
 
+/** host.json settings the runtime itself honours (HTTP is built in). */
+const BUILT_IN = ['version', 'extensionBundle', 'extensions.http.routePrefix', 'extensions.eventGrid'];
+
 /**
- * host.json settings this runtime honours. `extensions.serviceBus`, `extensions.Sql` and `extensions.durableTask` are
- * read by the components that implement them (through `RuntimeServices.hostJson`); the others are reported.
+ * Sections read by the trigger components through `RuntimeServices.hostJson`; honoured as a whole unless a component
+ * declares the exact paths it reads (`RuntimeComponent.hostJsonSettings`) under that section.
  */
-const HONOURED = new Set([
-  'version',
-  'extensionBundle',
-  'extensions.http.routePrefix',
-  'extensions.serviceBus',
-  'extensions.Sql',
-  'extensions.sql',
-  'extensions.durableTask',
-  'extensions.eventGrid',
-]);
+const COMPONENT_SECTIONS = ['extensions.serviceBus', 'extensions.Sql', 'extensions.sql', 'extensions.durableTask'];
+
+/** The dotted host.json paths honoured, given what components declare (case-insensitive, as host.json is). */
+export function honouredHostJsonPaths(declared: readonly string[] = []): Set<string> {
+  const lower = declared.map((d) => d.toLowerCase());
+  const sections = COMPONENT_SECTIONS.filter((s) => !lower.some((d) => d.startsWith(`${s.toLowerCase()}.`)));
+  return new Set([...BUILT_IN, ...sections, ...declared].map((p) => p.toLowerCase()));
+}
+
+/** Lists the host.json settings not honoured and warns once about them. */
+export function reportIgnoredHostJson(
+  raw: Record<string, unknown>,
+  honoured: Set<string>,
+  logger?: RuntimeLogger,
+): string[] {
+  const ignored: string[] = [];
+  collectIgnored(raw, '', honoured, ignored);
+  if (ignored.length > 0) {
+    logger?.warn('settings.host-json-ignored', {
+      message: `host.json settings this local runtime does not implement (they apply on Azure): ${ignored.join(', ')}`,
+      settings: ignored,
+    });
+  }
+  return ignored;
+}
 
 /** Reads `<appDir>/host.json` (tolerating `//` comments as the host does) and works out what is honoured. */
-export function readHostJson(appDir: string, logger?: RuntimeLogger): HostJsonSettings {
+export function readHostJson(
+  appDir: string,
+  logger?: RuntimeLogger,
+  /** Paths components declare they honour (`RuntimeComponent.hostJsonSettings`). */
+  declared: readonly string[] = [],
+): HostJsonSettings {
   const file = path.join(appDir, 'host.json');
   if (!existsSync(file)) return { raw: {}, file: undefined, routePrefix: 'api', ignored: [] };
   let raw: Record<string, unknown>;
@@ -44,35 +67,38 @@ export function readHostJson(appDir: string, logger?: RuntimeLogger): HostJsonSe
   if (raw.version !== undefined && raw.version !== '2.0') {
     throw new Error(`Start-up failed: ${file} has "version": ${JSON.stringify(raw.version)}; the v4 host needs "2.0".`);
   }
-  const extensions = asObject(raw.extensions);
-  const http = asObject(extensions?.http);
+  // host.json keys are case-insensitive in the host.
+  const extensions = asObject(getIgnoringCase(raw, 'extensions'));
+  const http = asObject(extensions && getIgnoringCase(extensions, 'http'));
+  const prefix = http && getIgnoringCase(http, 'routePrefix');
   let routePrefix = 'api';
-  if (http && http.routePrefix !== undefined) {
-    if (typeof http.routePrefix !== 'string') {
+  if (prefix !== undefined) {
+    if (typeof prefix !== 'string') {
       throw new Error(`Start-up failed: extensions.http.routePrefix in ${file} must be a string.`);
     }
-    routePrefix = http.routePrefix.replace(/^\/+|\/+$/g, '');
+    routePrefix = prefix.replace(/^\/+|\/+$/g, '');
   }
-  const ignored: string[] = [];
-  collectIgnored(raw, '', ignored);
-  if (ignored.length > 0) {
-    logger?.warn('settings.host-json-ignored', {
-      message: `host.json settings this local runtime does not implement (they apply on Azure): ${ignored.join(', ')}`,
-      settings: ignored,
-    });
-  }
+  const ignored = reportIgnoredHostJson(raw, honouredHostJsonPaths(declared), logger);
   return { raw, file, routePrefix, ignored };
 }
 
-function collectIgnored(node: Record<string, unknown>, prefix: string, out: string[]): void {
+function collectIgnored(node: Record<string, unknown>, prefix: string, honoured: Set<string>, out: string[]): void {
   for (const [key, value] of Object.entries(node)) {
     const dotted = prefix ? `${prefix}.${key}` : key;
-    if (HONOURED.has(dotted)) continue;
+    const lower = dotted.toLowerCase();
+    if (honoured.has(lower)) continue;
     const child = asObject(value);
-    const hasHonouredBelow = [...HONOURED].some((h) => h.startsWith(`${dotted}.`));
-    if (child && hasHonouredBelow) collectIgnored(child, dotted, out);
+    const hasHonouredBelow = [...honoured].some((h) => h.startsWith(`${lower}.`));
+    if (child && hasHonouredBelow) collectIgnored(child, dotted, honoured, out);
     else out.push(dotted);
   }
+}
+
+function getIgnoringCase(node: Record<string, unknown>, key: string): unknown {
+  if (key in node) return node[key];
+  const lower = key.toLowerCase();
+  const found = Object.keys(node).find((k) => k.toLowerCase() === lower);
+  return found === undefined ? undefined : node[found];
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import type { RuntimeLogger } from '../../../../runtime/host/runtime-services';
-import { readHostJson, stripJsonComments } from '../../../../runtime/settings/host-json';
+import {
+  honouredHostJsonPaths,
+  readHostJson,
+  reportIgnoredHostJson,
+  stripJsonComments,
+} from '../../../../runtime/settings/host-json';
 import { injectLocalSettings } from '../../../../runtime/settings/local-settings';
 import { resolveSettingExpression } from '../../../../runtime/settings/resolve-setting';
 
@@ -63,5 +68,20 @@ test('host.json: comments allowed, routePrefix trimmed, what is not implemented 
   assert.equal((settings.raw.extensions as { Sql: { MaxBatchSize: number } }).Sql.MaxBatchSize, 10);
   assert.equal(log.entries.filter((e) => e.level === 'warn').length, 1);
   assert.equal(readHostJson(path.join(dir, 'missing')).routePrefix, 'api');
+  const upper = mkdtempSync(path.join(os.tmpdir(), 'warden-hostjson-'));
+  writeFileSync(path.join(upper, 'host.json'), '{"Extensions": {"Http": {"RoutePrefix": "up"}}}');
+  assert.equal(readHostJson(upper).routePrefix, 'up', 'host.json keys are case-insensitive');
   assert.equal(stripJsonComments('{"a":"http://x//y"} // c'), '{"a":"http://x//y"} \n');
+});
+
+test('a component that declares its host.json paths gets the rest of its section reported', () => {
+  const raw = {
+    version: '2.0',
+    extensions: { serviceBus: { maxConcurrentCalls: 4, prefetchCount: 10 }, Sql: { X: 1 } },
+  };
+  assert.deepEqual(reportIgnoredHostJson(raw, honouredHostJsonPaths()), []);
+  assert.deepEqual(reportIgnoredHostJson(raw, honouredHostJsonPaths(['extensions.serviceBus.maxConcurrentCalls'])), [
+    'extensions.serviceBus.prefetchCount',
+  ]);
+  assert.deepEqual(reportIgnoredHostJson({ Extensions: { HTTP: { RoutePrefix: 'x' } } }, honouredHostJsonPaths()), []);
 });
