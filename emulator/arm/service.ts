@@ -77,14 +77,24 @@ export class ArmService {
   /** The caller's decision for `action` on `scope` (PIM activations that have ended no longer count). */
   decide(caller: CallerIdentity, scope: string, action: string, dataAction = false): Decision {
     this.expireActivations();
+    const principalIds = [caller.oid, ...this.groupsOf(caller.oid)];
     return evaluate({
-      principalIds: [caller.oid],
+      principalIds,
       scope,
       action,
       dataAction,
-      assignments: this.store.listRoleAssignmentsForPrincipals([caller.oid]),
+      assignments: this.store.listRoleAssignmentsForPrincipals(principalIds),
       definitions: (guid) => this.store.getRoleDefinition(guid),
     });
+  }
+
+  /**
+   * The groups a principal belongs to, when the directory models membership (an optional `groupsOf` on the
+   * directory; see NEEDS-FROM-CORE.md). Without it, group assignments reach no member.
+   */
+  groupsOf(principalId: string): string[] {
+    const dir = this.ctx.directory as { groupsOf?: (id: string) => string[] };
+    return typeof dir.groupsOf === 'function' ? dir.groupsOf(principalId) : [];
   }
 
   /** Throws ARM's 403 `AuthorizationFailed` unless the caller may perform `action` over `scope`. */
