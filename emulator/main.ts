@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `node dist/emulator/main.js [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json] [--reset]
- *  [--defer-drifts] [--retry-scale 1] [--token-lifetime 3599] [--no-world]`
+ *  [--defer-drifts] [--topic name]... [--retry-scale 1] [--token-lifetime 3599] [--no-world]`
  *
  * Starts the local Azure emulator, prints where everything listens and writes `endpoints.json` into the state dir
  * for the launcher.
@@ -19,6 +19,7 @@ interface Args {
   retryScale: number;
   tokenLifetime: number;
   deferDrifts: boolean;
+  topics: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -30,6 +31,7 @@ function parseArgs(argv: string[]): Args {
     retryScale: 1,
     tokenLifetime: 3599,
     deferDrifts: false,
+    topics: [],
   };
   let noWorld = false;
   for (let i = 0; i < argv.length; i++) {
@@ -45,11 +47,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-world') noWorld = true;
     else if (a === '--reset') args.reset = true;
     else if (a === '--defer-drifts') args.deferDrifts = true;
+    else if (a === '--topic') args.topics.push(value());
     else if (a === '--retry-scale') args.retryScale = Number(value());
     else if (a === '--token-lifetime') args.tokenLifetime = Number(value());
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: emulator [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json | --no-world] [--reset] [--defer-drifts] [--retry-scale 1] [--token-lifetime 3599]\n',
+        'usage: emulator [--port 7443] [--state-dir .warden/emulator] [--world demo/world.json | --no-world] [--reset] [--defer-drifts] [--topic name]... [--retry-scale 1] [--token-lifetime 3599]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     retryScale: args.retryScale,
     tokenLifetimeSeconds: args.tokenLifetime,
     deferDrifts: args.deferDrifts,
+    topics: args.topics,
     log: (line) => process.stdout.write(JSON.stringify(line) + '\n'),
   });
   const file = emu.emulator.writeEndpointsFile();

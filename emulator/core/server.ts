@@ -12,12 +12,14 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { registerAdminRoutes } from '../admin/admin';
-import { DirectoryStore } from '../entra/directory';
+import { DirectoryStore, EMULATOR_ADMIN_ID } from '../entra/directory';
 import { Entra } from '../entra/entra';
 import { SigningKey } from '../entra/signing-key';
 import { ARM_AUDIENCES } from '../entra/token-service';
 import { EventGrid, type EventSubscriptionInput } from '../eventgrid/eventgrid';
 import { buildResourceEvent } from '../eventgrid/resource-events';
+import { applyDrifts, seedWorld } from '../seed/seed';
+import { loadWorld } from '../seed/world';
 import { SharedFileClock } from './clock';
 import { armError, EmulatorHttpError, entraError } from './errors';
 import type {
@@ -36,6 +38,7 @@ import { buildRequest, contentTypeOf, parseBody, parseTarget, readBody } from '.
 import { EmulatorRouter } from './router';
 import { ensureTlsMaterial, type TlsMaterial } from './tls';
 
+export { EMULATOR_ADMIN_ID };
 export const ADMIN_KEY_HEADER = 'x-emulator-admin-key';
 export const CALLER_HEADER = 'x-emulator-caller';
 /** ARM's request size limit (4 MB). */
@@ -123,7 +126,7 @@ export class Emulator {
   private server: https.Server | undefined;
   private base = '';
   private checker: AccessChecker | undefined;
-  private readonly modules: EmulatorModule[];
+  readonly modules: EmulatorModule[];
   private readonly logSink: (line: Record<string, unknown>) => void;
 
   constructor(readonly options: EmulatorOptions = {}) {
@@ -231,53 +234,14 @@ export class Emulator {
     this.log('emulator.reset');
   }
 
-  /**
-   * Seeds directory and every module from `world`, then (unless `drifts` is false, or `deferDrifts` was set) applies
-   * its drifts through the modules' drift handlers.
-   */
-  async seed(world: DemoWorld | undefined, opts: { drifts?: boolean } = {}): Promise<{ drifts: number }> {
-    const setMeta = (k: string, v: string) =>
-      this.db
-        .prepare(
-          'INSERT INTO emulator_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-        )
-        .run(k, v);
-    setMeta('tenantId', this.ctx.tenantId);
-    setMeta('subscriptionId', this.ctx.subscriptionId);
-    setMeta('location', this.ctx.location);
-    const passwords = this.entra.seed(
-      world ?? { tenantId: this.ctx.tenantId, subscriptionId: this.ctx.subscriptionId },
-    );
-    this.entra.store.upsertPrincipal({
-      id: EMULATOR_ADMIN_ID,
-      type: 'User',
-      displayName: 'Emulator Admin (out-of-band changes)',
-      userPrincipalName: 'emulator-admin@emulator.local',
-    });
-    this.writeCredentials(passwords, true);
-    let drifts = 0;
-    if (world) {
-      for (const m of this.modules) await m.seed?.(world, this.ctx);
-      if (opts.drifts ?? !this.options.deferDrifts) drifts = await this.applyDrifts(world.drifts ?? []);
-    }
-    setMeta('seeded', '1');
-    this.log('emulator.seeded', { drifts, modules: this.modules.map((m) => m.name) });
-    return { drifts };
+  /** Seeds from `world` (emulator/seed/seed.ts). */
+  seed(world: DemoWorld | undefined, opts: { drifts?: boolean } = {}): Promise<{ drifts: number }> {
+    return seedWorld(this, world, opts);
   }
 
   /** Applies out-of-band changes through the owning modules' drift handlers (the admin API's code path). */
-  async applyDrifts(drifts: DemoDrift[]): Promise<number> {
-    for (const drift of drifts) {
-      const owner = this.modules.find((m) => m.drifts?.[drift.kind]);
-      if (!owner) {
-        throw new Error(
-          `No emulator module applies drifts of kind '${drift.kind}' (modules: ${this.modules.map((m) => m.name).join(', ') || 'none'}).`,
-        );
-      }
-      await owner.drifts![drift.kind]!(drift, this.ctx);
-      this.log('emulator.drift.applied', { kind: drift.kind, actor: drift.actor });
-    }
-    return drifts.length;
+  applyDrifts(drifts: DemoDrift[]): Promise<number> {
+    return applyDrifts(this, drifts);
   }
 
   /** Generated user passwords (and any secret the admin API handed out with `store: true`) for local tools. */
@@ -530,9 +494,6 @@ export class Emulator {
 /** Tables a reset keeps (the Event Grid wiring), unless asked to wipe everything. */
 const KEPT_ON_RESET = ['eventgrid_topics', 'eventgrid_subscriptions'];
 
-/** Object id of the built-in "Emulator Admin" user, the default actor of admin API changes. */
-export const EMULATOR_ADMIN_ID = 'e0a1d0e5-0000-4000-8000-00000000ad01';
-
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -561,14 +522,4 @@ function notFound(method: string, p: string, apiVersion: string | null): Emulato
 function secretFile(file: string): string {
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
-}
-
-export function loadWorld(world: DemoWorld | string | undefined): DemoWorld | undefined {
-  if (world === undefined) return undefined;
-  if (typeof world !== 'string') return world;
-  const parsed = JSON.parse(readFileSync(world, 'utf8')) as DemoWorld;
-  if (typeof parsed.tenantId !== 'string' || typeof parsed.subscriptionId !== 'string') {
-    throw new Error(`${world}: a world file needs tenantId and subscriptionId`);
-  }
-  return parsed;
 }

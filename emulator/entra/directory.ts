@@ -14,6 +14,9 @@ export const FIRST_PARTY = {
   eventGrid: '4962773b-9cdb-44cf-a8bf-237846a00ab7',
 } as const;
 
+/** Object id of the built-in "Emulator Admin" user, the default actor of admin API changes. */
+export const EMULATOR_ADMIN_ID = 'e0a1d0e5-0000-4000-8000-00000000ad01';
+
 export interface AppRegistration {
   appId: string;
   displayName: string;
