@@ -138,9 +138,9 @@ test('a queue trigger gets the body and the metadata the worker sees; success co
 });
 
 test('locks are renewed while a handler runs longer than the lock duration', async () => {
-  const { rt, admin } = await setup([queueFn('slow', 'slow')], { lockDurationMs: 300 });
+  const { rt, admin } = await setup([queueFn('slow', 'slow')], { lockDurationMs: 1000 });
   rt.setInvoke(async () => {
-    await delay(1200);
+    await delay(2500);
     return ok;
   });
   await admin('POST', '/admin/servicebus/slow/messages', { body: 'work' });
