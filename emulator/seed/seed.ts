@@ -6,7 +6,8 @@
  * Azure would.
  */
 import type { DemoDrift, DemoWorld } from '../core/module';
-import { type Emulator, EMULATOR_ADMIN_ID } from '../core/server';
+import type { Emulator } from '../core/server';
+import { EMULATOR_ADMIN_ID } from '../entra/directory';
 
 export async function seedWorld(
   emu: Emulator,
