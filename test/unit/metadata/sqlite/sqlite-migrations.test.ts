@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
+import { METADATA_TABLE_NAMES } from '../../../../shared/domain/metadata/metadata-tables';
+import { allColumns, METADATA_COLUMNS } from '../../../../shared/metadata/database';
 import { migrateSqlite } from '../../../../shared/metadata/sqlite/sqlite-migrations';
 import { SAMPLE_ROWS } from '../../domain/metadata/sample-rows';
 import { tempStore } from '../store-fixture';
@@ -47,6 +49,19 @@ describe('the change log (metadata_changes), the SQL trigger contract', () => {
       assert.ok(tables.includes(name), `${name} exists`);
     assert.deepEqual(migrateSqlite(db), [], 'nothing left to apply');
     assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+  });
+
+  test('every metadata table has exactly the columns the store maps, key first', () => {
+    const db = t.raw();
+    for (const table of METADATA_TABLE_NAMES) {
+      const info = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; pk: number }[];
+      assert.deepEqual(info.map((c) => c.name).sort(), allColumns(table).sort(), table);
+      assert.deepEqual(
+        info.filter((c) => c.pk > 0).map((c) => c.name),
+        [METADATA_COLUMNS[table].key],
+        `${table} primary key`,
+      );
+    }
   });
 
   test('one change per write, in order, with the key as JSON', async () => {
