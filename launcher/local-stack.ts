@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   readonly testClock?: boolean;
   /** Start from empty state (emulator reseeded from the demo world, runtime state cleared). */
   readonly reset?: boolean;
+  /** Event Grid custom topics the emulator creates (e.g. Warden's notification topic). */
+  readonly eventGridTopics?: readonly string[];
   /** Extra app settings for the runtime (override the computed ones). */
   readonly appSettings?: Record<string, string>;
   /** Where child output goes (default: stdout, prefixed). */
@@ -89,12 +91,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const endpointsFile = path.join(emulatorState, 'endpoints.json');
     rmSync(endpointsFile, { force: true });
+    // A fresh emulator seeds the demo world; its drifts wait until the Event Grid subscriptions exist, so the
+    // drift events reach the app as they would on Azure.
+    const fresh = !existsSync(path.join(emulatorState, 'emulator.db'));
     const emulatorArgs = [
       path.join(root, 'dist', 'emulator', 'main.js'),
       '--port',
       String(options.emulatorPort ?? 7443),
       '--state-dir',
       emulatorState,
+      ...(fresh ? ['--defer-drifts'] : []),
+      ...(options.eventGridTopics ?? []).flatMap((t) => ['--topic', t]),
     ];
     const emulatorChild = spawnChild('emulator', emulatorArgs, { ...process.env, ...clockEnv }, root, output);
     children.push(emulatorChild);
@@ -137,6 +144,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       runtimeChild,
     );
     await subscribeEventGrid(root, emulator, runtimeBaseUrl, runtimeState, output);
+    if (fresh) {
+      const drifts = await emulatorAdmin(emulator, 'POST', '/drifts', {});
+      if (drifts.status >= 300)
+        throw new Error(`Applying the demo world's drifts failed: ${drifts.status} ${drifts.text}`);
+      output('launcher', `applied the demo world's drifts: ${drifts.text}`);
+    }
     return { emulator, runtimeBaseUrl, stateDir, appSettings, stop };
   } catch (e) {
     await stop();
@@ -227,8 +240,6 @@ async function subscribeEventGrid(
   const eventGridKey = keys.systemKeys?.eventgrid_extension;
   if (!eventGridKey) throw new Error(`No eventgrid_extension key in ${runtimeState}/keys.json`);
   const functions = await listFunctions(runtimeBaseUrl, keys.masterKey ?? '');
-  const adminKey = readFileSync(emulator.adminKeyPath, 'utf8').trim();
-  const ca = readFileSync(emulator.caCertPath, 'utf8');
   for (const spec of specs) {
     if (!functions.has(spec.function)) {
       output('launcher', `skipping Event Grid subscription ${spec.name}: the app has no function ${spec.function}`);
@@ -242,12 +253,7 @@ async function subscribeEventGrid(
       ...(spec.subjectBeginsWith ? { subjectBeginsWith: spec.subjectBeginsWith } : {}),
       ...(spec.subjectEndsWith ? { subjectEndsWith: spec.subjectEndsWith } : {}),
     };
-    const res = await requestText(`${emulator.adminBaseUrl}/eventgrid/subscriptions/${encodeURIComponent(spec.name)}`, {
-      method: 'PUT',
-      headers: { 'x-emulator-admin-key': adminKey, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ca,
-    });
+    const res = await emulatorAdmin(emulator, 'PUT', `/eventgrid/subscriptions/${encodeURIComponent(spec.name)}`, body);
     if (res.status >= 300)
       throw new Error(`Creating Event Grid subscription ${spec.name} failed: ${res.status} ${res.text}`);
   }
@@ -265,17 +271,26 @@ async function listFunctions(runtimeBaseUrl: string, masterKey: string): Promise
   return new Set(list.map((f) => (typeof f === 'string' ? f : String((f as { name?: unknown }).name))));
 }
 
-function requestText(
-  url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; ca: string },
+/** Calls the emulator's admin API (`/admin` + path) with its key, trusting its CA. */
+export function emulatorAdmin(
+  emulator: EmulatorEndpointsFile,
+  method: string,
+  adminPath: string,
+  body?: unknown,
 ): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = {
+    'x-emulator-admin-key': readFileSync(emulator.adminKeyPath, 'utf8').trim(),
+  };
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const ca = readFileSync(emulator.caCertPath, 'utf8');
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: init.method, headers: init.headers, ca: init.ca }, (res) => {
+    const req = https.request(`${emulator.adminBaseUrl}${adminPath}`, { method, headers, ca }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
-    req.end(init.body);
+    req.end(payload);
   });
 }
