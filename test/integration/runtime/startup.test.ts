@@ -147,7 +147,12 @@ describe('the CLI (node dist/runtime/main.js)', () => {
         tempStateDir(),
       ],
       {
-        env: { ...process.env, RUNTIME_APP_TERMINATE_FILE: marker, RUNTIME_APP_SLOW_MS: '500' },
+        env: {
+          ...process.env,
+          RUNTIME_APP_TERMINATE_FILE: marker,
+          RUNTIME_APP_SLOW_MS: '500',
+          WARDEN_LOG_LEVEL: 'debug',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -172,7 +177,12 @@ describe('the CLI (node dist/runtime/main.js)', () => {
     assert.equal(health.status, 200);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const inFlight = fetch(`${baseUrl}/api/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // SIGTERM only once the invocation is running (the debug log says so), however slow the machine.
+    const deadline = Date.now() + 20_000;
+    while (!/"event":"function\.start"[^\n]*"functionName":"slow"/.test(out) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(out, /"event":"function\.start"/);
     child.kill('SIGTERM');
     const res = await inFlight;
     assert.equal(res.status, 200);
