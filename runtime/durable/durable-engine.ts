@@ -59,15 +59,17 @@ interface Active {
   lastStartedAt: number;
   /** Activities of the current execution scheduled and not yet reported back. */
   inflight: number;
-  /** Wall time of the last replay (ms): fan-in results are gathered for up to twice that before replaying. */
+  /** Wall time of the last replay (ms): fan-in results are gathered for a multiple of that before replaying. */
   lastReplayMs: number;
   hold: NodeJS.Timeout | undefined;
 }
 
 /** Replays cheaper than this are never delayed to gather more results. */
 const HOLD_MIN_REPLAY_MS = 2;
+/** Results wait up to this many times the last replay's duration, so replays take at most ~1/(1+factor) of the time. */
+const HOLD_FACTOR = 4;
 /** Longest a result waits for others of the same fan-out before its instance replays. */
-const HOLD_MAX_MS = 50;
+const HOLD_MAX_MS = 500;
 
 interface WorkItem {
   id: number;
@@ -433,7 +435,7 @@ export class DurableEngine {
 
   /**
    * Queues an instance for its next episode. Activity results of a fan-out whose replay has become expensive are
-   * gathered for a moment (at most twice the last replay time, {@link HOLD_MAX_MS}) while more of them are in
+   * gathered for a moment ({@link HOLD_FACTOR} times the last replay time, at most {@link HOLD_MAX_MS}) while more are in
    * flight, so one replay consumes many results; `urgent` (client operations, timers) skips that.
    */
   private markReady(inst: Active, urgent = false): void {
@@ -451,7 +453,7 @@ export class DurableEngine {
             inst.hold = undefined;
             this.markReady(inst, true);
           },
-          Math.min(HOLD_MAX_MS, inst.lastReplayMs * 2),
+          Math.min(HOLD_MAX_MS, inst.lastReplayMs * HOLD_FACTOR),
         );
       }
       return;
@@ -474,6 +476,9 @@ export class DurableEngine {
       }
       try {
         await this.cycle();
+        // Yield to the event loop between cycles: episodes and synchronous activities are all microtasks, and a
+        // backlog must not starve HTTP requests, timers and I/O.
+        await new Promise<void>((r) => setImmediate(r));
       } catch (e) {
         this.logger.error('durable.cycle_failed', { error: e instanceof Error ? e.stack : String(e) });
         this.stopping = true;
@@ -1086,6 +1091,18 @@ export class DurableEngine {
 
   // ------------------------------------------------------------------ activities
 
+  private pumpScheduled = false;
+
+  /** Starts more activities from a macrotask, so a run of synchronous activities cannot starve the event loop. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pumpActivities();
+    });
+  }
+
   private pumpActivities(): void {
     while (this.activitiesRunning < this.maxActivities && this.activityQueue.length > 0 && !this.stopping) {
       const item = this.activityQueue.shift()!;
@@ -1093,7 +1110,7 @@ export class DurableEngine {
       void this.runActivity(item).finally(() => {
         this.activitiesRunning--;
         if (this.activitiesRunning === 0) this.activityIdle?.();
-        this.pumpActivities();
+        this.schedulePump();
       });
     }
   }
