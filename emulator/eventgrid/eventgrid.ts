@@ -110,6 +110,8 @@ interface TopicRow {
 export class EventGrid {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<number>();
+  /** Outgoing webhook requests, aborted on stop so a slow endpoint does not keep the process alive. */
+  private readonly outgoing = new Set<http.ClientRequest>();
   private stopped = false;
   private ctx!: EmulatorContext;
   private readonly ca: string[];
@@ -157,6 +159,8 @@ export class EventGrid {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const req of this.outgoing) req.destroy(new Error('EmulatorStopped'));
+    this.outgoing.clear();
   }
 
   // ---- topics ----
@@ -671,6 +675,8 @@ export class EventGrid {
           res.on('error', (e) => resolve({ body: '', headers: {}, error: e.message }));
         },
       );
+      this.outgoing.add(req);
+      req.on('close', () => this.outgoing.delete(req));
       req.on('timeout', () => req.destroy(new Error('Timeout')));
       req.on('error', (e) => resolve({ body: '', headers: {}, error: (e as NodeJS.ErrnoException).code ?? e.message }));
       req.end(body);
