@@ -32,6 +32,8 @@ export class ServiceBusReceiver {
   private readonly heldTokens = new Set<string>();
   private readonly heldSessions = new Map<string, string>();
   private wakeUp: (() => void) | undefined;
+  /** A wake-up that came while the loop was busy receiving: the next wait returns at once. */
+  private wakePending = false;
   private loop: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -79,11 +81,13 @@ export class ServiceBusReceiver {
   private wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
-    w?.();
+    if (w) w();
+    else this.wakePending = true;
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      this.wakePending = false;
       try {
         this.fill();
       } catch (e) {
@@ -91,6 +95,10 @@ export class ServiceBusReceiver {
           this.logger.error('servicebus.receive-failed', { entity: this.o.entity, error: String(e) });
       }
       if (this.stopping) break;
+      if (this.wakePending) {
+        this.wakePending = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.o.pollIntervalMs);
         this.wakeUp = () => {
