@@ -27,7 +27,10 @@ interface TypeSpec {
   readonly integrationRuntime: boolean;
 }
 
-/** The resource types Warden governs, with the api-version each is called at. */
+/**
+ * The resource types Warden governs, with the api-version each is called at. Online endpoints are not listed: their
+ * PATCH cannot change network settings and a PUT carries traffic, which belongs to quarantineModel.
+ */
 export const NETWORK_TYPES: Readonly<Record<string, TypeSpec>> = {
   'microsoft.keyvault/vaults': {
     apiVersion: '2024-11-01',
@@ -39,13 +42,6 @@ export const NETWORK_TYPES: Readonly<Record<string, TypeSpec>> = {
   'microsoft.machinelearningservices/workspaces': {
     apiVersion: '2024-04-01',
     write: 'patch',
-    publicNetworkAccess: true,
-    firewall: 'none',
-    integrationRuntime: false,
-  },
-  'microsoft.machinelearningservices/workspaces/onlineendpoints': {
-    apiVersion: '2024-04-01',
-    write: 'put',
     publicNetworkAccess: true,
     firewall: 'none',
     integrationRuntime: false,

@@ -1,0 +1,46 @@
+import { RERUN_EVENT } from './catalog';
+import type { OrchestrationClient } from './orchestration-client';
+
+/** What became of a start request. */
+export interface StartOutcome {
+  readonly instanceId: string;
+  /** `started`: a new run; `requeued`: the target was busy, the running instance will run again after it finishes. */
+  readonly action: 'started' | 'requeued';
+}
+
+const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+/**
+ * Start-or-requeue for one target's deterministic instance id.
+ *
+ * @remarks
+ * No instance, or a finished one (Completed, Failed, Terminated): start a new run under the same id. A busy one
+ * (Running, Pending, ContinuedAsNew, Suspended): raise `rerun` on it instead — the orchestrator checks for it when it
+ * is done and continues as new, so the second trigger runs after the first instead of racing it, and several
+ * triggers meanwhile coalesce into one more run (events are hints; the rerun re-reads everything). If the instance
+ * finished between the status read and the raise (the raise fails), start a new run. Durable's singleton check is
+ * not atomic on Azure either: a rare duplicate run is harmless because activities re-read before writing.
+ */
+export async function startOrRequeue(
+  client: OrchestrationClient,
+  orchestration: string,
+  instanceId: string,
+  input: { readonly correlationId: string; readonly requestedBy: string; readonly reason: string },
+): Promise<StartOutcome> {
+  const status = await client.getStatus(instanceId);
+  if (status && ACTIVE.has(status.runtimeStatus)) {
+    try {
+      await client.raiseEvent(instanceId, RERUN_EVENT, {
+        correlationId: input.correlationId,
+        requestedBy: input.requestedBy,
+        reason: input.reason,
+      });
+      return { instanceId, action: 'requeued' };
+    } catch {
+      const again = await client.getStatus(instanceId);
+      if (again && ACTIVE.has(again.runtimeStatus)) throw new Error(`could not requeue busy instance ${instanceId}`);
+    }
+  }
+  await client.startNew(orchestration, { instanceId, input });
+  return { instanceId, action: 'started' };
+}
