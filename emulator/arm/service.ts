@@ -340,15 +340,18 @@ export class ArmService {
    */
   listAssignments(scope: string, filter: AssignmentFilter, callerOid?: string): StoredRoleAssignment[] {
     this.expireActivations();
-    const principal = (
-      filter.principalId ??
-      filter.assignedTo ??
-      (filter.asTarget ? callerOid : undefined)
-    )?.toLowerCase();
+    const target = filter.principalId ?? filter.assignedTo ?? (filter.asTarget ? callerOid : undefined);
+    // assignedTo() and asTarget() include the principal's groups (when the directory models membership).
+    const principals =
+      target === undefined
+        ? undefined
+        : new Set(
+            [target, ...(filter.principalId === undefined ? this.groupsOf(target) : [])].map((p) => p.toLowerCase()),
+          );
     return this.store.listRoleAssignments().filter((a) => {
       const above = isAtOrAbove(a.scope, scope);
       if (filter.atScope ? !above : !(above || isAtOrAbove(scope, a.scope))) return false;
-      return principal === undefined || a.principalId.toLowerCase() === principal;
+      return principals === undefined || principals.has(a.principalId.toLowerCase());
     });
   }
 
