@@ -37,12 +37,19 @@ interface Child {
   output: () => string;
 }
 
+/** The test's environment without WARDEN_* variables, so local.settings.json alone configures the child. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WARDEN_')) env[k] = v;
+  return { ...env, WARDEN_LOG_LEVEL: 'info' };
+}
+
 /** Starts the runtime CLI as a child process and waits until it listens. */
 async function startChild(): Promise<Child> {
   const child = spawn(
     process.execPath,
     [MAIN, '--app', app.appDir, '--main', TRIGGERS_APP_MAIN, '--port', '0', '--state-dir', app.stateDir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_LOG_LEVEL: 'info' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() },
   );
   children.push(child);
   let out = '';
