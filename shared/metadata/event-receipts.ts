@@ -22,10 +22,14 @@ export class EventReceipts {
    */
   async firstReceipt(eventId: string, source: string): Promise<boolean> {
     try {
-      await this.backend.db
-        .insertInto('event_receipts')
-        .values({ event_id: eventId, source, received_at: this.now().toISOString() })
-        .execute();
+      await this.backend.write(
+        (trx) =>
+          trx
+            .insertInto('event_receipts')
+            .values({ event_id: eventId, source, received_at: this.now().toISOString() })
+            .execute(),
+        { auditLock: false },
+      );
       return true;
     } catch (error) {
       if (this.backend.isUniqueViolation(error)) return false;
@@ -34,16 +38,20 @@ export class EventReceipts {
   }
 
   async recordPoison(message: PoisonMessage): Promise<void> {
-    await this.backend.db
-      .insertInto('poison_messages')
-      .values({
-        source: message.source,
-        message_id: message.messageId,
-        reason: message.reason,
-        body: message.body,
-        received_at: this.now().toISOString(),
-      })
-      .execute();
+    await this.backend.write(
+      (trx) =>
+        trx
+          .insertInto('poison_messages')
+          .values({
+            source: message.source,
+            message_id: message.messageId,
+            reason: message.reason,
+            body: message.body,
+            received_at: this.now().toISOString(),
+          })
+          .execute(),
+      { auditLock: false },
+    );
   }
 
   async listPoison(limit = 100): Promise<(PoisonMessage & { id: number; receivedAt: string })[]> {

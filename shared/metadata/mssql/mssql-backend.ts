@@ -82,12 +82,12 @@ export class MssqlBackend implements StoreBackend {
     return new MssqlBackend(createMssqlKysely(options), options);
   }
 
-  async write<T>(fn: (trx: WardenDb) => Promise<T>): Promise<T> {
+  async write<T>(fn: (trx: WardenDb) => Promise<T>, options: { readonly auditLock?: boolean } = {}): Promise<T> {
     return this.db
       .transaction()
       .setIsolationLevel('read committed')
       .execute(async (trx) => {
-        await auditLockSql(this.lockTimeoutMs).execute(trx);
+        if (options.auditLock !== false) await auditLockSql(this.lockTimeoutMs).execute(trx);
         return fn(trx);
       });
   }

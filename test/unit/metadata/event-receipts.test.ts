@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 
 import { tempStore } from './store-fixture';
 
@@ -16,6 +17,25 @@ test('an event id is accepted once, also across connections', async () => {
     assert.equal(results[2], true);
     assert.equal(await other.events.firstReceipt('evt-2', 'eventgrid'), false);
     assert.equal(t.count('event_receipts'), 2);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a receipt waits (without blocking the event loop) for a write held open by another connection', async () => {
+  const t = tempStore('warden-events-');
+  try {
+    const other = t.open();
+    let committed = false;
+    const held = t.store.batch(async (tx) => {
+      await tx.audit({ actor: 'ada', action: 'test', target: 't' });
+      await setTimeout(150);
+      committed = true;
+    });
+    await setTimeout(20);
+    assert.equal(await other.events.firstReceipt('evt-held', 'eventgrid'), true);
+    assert.ok(committed, 'the receipt was written after the other transaction committed');
+    await held;
   } finally {
     await t.cleanup();
   }

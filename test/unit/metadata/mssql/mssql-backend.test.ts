@@ -77,6 +77,16 @@ test('MSSQL: updates and deletes are version-checked in the WHERE clause; a stal
   assert.equal(audit[1]?.prev_hash, audit[0]?.hash, 'the chain links through the MSSQL path too');
 });
 
+test('MSSQL: an event receipt is its own transaction without the audit lock', async () => {
+  const { driver, store } = mssqlStore();
+  assert.equal(await store.events.firstReceipt('evt-1', 'eventgrid'), true);
+  assert.deepEqual(driver.log, [
+    'BEGIN TRANSACTION (read committed)',
+    'insert into "event_receipts" ("event_id", "source", "received_at") values (@1, @2, @3)',
+    'COMMIT',
+  ]);
+});
+
 test('MSSQL: list, limits and due queries compile to T-SQL (TOP, not LIMIT)', () => {
   const { store } = mssqlStore();
   const db = store.backend.db;
