@@ -415,7 +415,7 @@ function mintToken(emu: Emulator, req: EmulatorRequest): EmulatorResponse {
   return ok({
     token_type: 'Bearer',
     expires_in: issued.expiresIn,
-    expires_on: issued.expiresOn,
+    expires_on: issued.expiresOnWall,
     access_token: issued.token,
   });
 }

@@ -535,7 +535,7 @@ export class Entra implements Directory {
             token_type: 'Bearer',
             expires_in: String(issued.expiresIn),
             ext_expires_in: String(issued.expiresIn),
-            expires_on: String(issued.expiresOn),
+            expires_on: String(issued.expiresOnWall),
             not_before: String(issued.notBefore),
             resource: resource.aud,
             access_token: issued.token,
@@ -598,7 +598,7 @@ export class Entra implements Directory {
       status: 200,
       body: {
         access_token: issued.token,
-        expires_on: String(issued.expiresOn),
+        expires_on: String(issued.expiresOnWall),
         resource: resolved.aud,
         token_type: 'Bearer',
         client_id: identity.appId,

@@ -69,7 +69,13 @@ export interface IssueInput {
 export interface IssuedToken {
   token: string;
   expiresIn: number;
+  /** `exp` (unix seconds, emulator clock). */
   expiresOn: number;
+  /**
+   * The expiry as the *client* reckons it (unix seconds of real time): `expires_on` in responses. SDK token caches
+   * compare it with the real clock, so with a shifted emulator clock it must not be the `exp` claim.
+   */
+  expiresOnWall: number;
   notBefore: number;
   claims: Record<string, unknown>;
 }
@@ -172,6 +178,7 @@ export class TokenService {
       token: this.key.sign(claims),
       expiresIn: exp - now,
       expiresOn: exp,
+      expiresOnWall: Math.floor(Date.now() / 1000) + (exp - now),
       notBefore: iat,
       claims,
     };

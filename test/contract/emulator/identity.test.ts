@@ -319,6 +319,10 @@ describe('emulator: Entra ID and managed identity', () => {
     assert.equal(out.dac.aud, 'https://vault.azure.net');
     assert.equal(out.dac.oid, world.warden!.principalId);
     assert.ok(out.exp > Date.now());
+    // the clock was advanced 2 h above: the exp claim is on the emulator clock, while expires_on (what the SDK's
+    // cache compares with the real clock) is real time + lifetime
+    assert.ok(out.exp <= Date.now() + 3600_000 + 60_000, 'expires_on is on the client clock');
+    assert.ok((out.mi.exp as number) * 1000 > Date.now() + 2 * 3600_000, 'exp claim is on the emulator clock');
   });
 
   test('the managed identity endpoint refuses a missing or wrong x-identity-header and bad parameters', async () => {
