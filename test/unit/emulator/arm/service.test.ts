@@ -205,6 +205,28 @@ describe('ARM module: seed, drifts, RBAC hook, PIM expiry', () => {
     assert.equal(check.isAllowed(warden, ST, 'Microsoft.Storage/storageAccounts/listKeys/action'), true);
   });
 
+  test('group grants reach members when the directory models membership (optional groupsOf)', () => {
+    const grace = fake.ctx.directory.identityOf('b9cda072-27d0-4fb2-9769-cef0d3d47e1d');
+    const group = '95d764b4-de42-46a3-bb72-8b382714c04a';
+    service.createRoleAssignment(
+      {
+        scope: KV,
+        name: '0c3a8f1e-0000-4000-8000-000000000001',
+        roleDefinitionId: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+        principalId: group,
+      },
+      { caller: grace, silent: true },
+    );
+    const action = 'Microsoft.KeyVault/vaults/secrets/getSecret/action';
+    assert.equal(service.decide(grace, KV, action, true).allowed, false, 'no membership modelled: no access');
+    (fake.ctx.directory as { groupsOf?: (id: string) => string[] }).groupsOf = (id) =>
+      id === grace.oid ? [group] : [];
+    const d = service.decide(grace, KV, action, true);
+    assert.ok(d.allowed);
+    assert.equal(d.evidence.principalType, 'Group');
+    assert.equal(service.listAssignments(KV, { atScope: true, asTarget: false, assignedTo: grace.oid }).length, 1);
+  });
+
   test('a PIM activation grants until its end on the emulator clock, then PIM removes it', () => {
     const ada = fake.ctx.directory.identityOf('6690be11-5387-4f81-9be0-9eba69a0dd12');
     const action = 'Microsoft.KeyVault/vaults/secrets/getSecret/action';
