@@ -30,7 +30,7 @@ test('300 orchestrations survive a kill -9 mid-run', async () => {
 
   rt = await env.start({ DURABLE_TEST_ACTIVITIES: '16' });
   client = new Client(rt);
-  await waitFor('all complete', async () => ((await counts()).Completed === COUNT ? true : undefined), 60_000);
+  await waitFor('all complete', async () => ((await counts()).Completed === COUNT ? true : undefined), 120_000);
   for (let n = 0; n < COUNT; n++) {
     const r = await client.admin(`instances/crash-${n}/history`);
     const body = r.json as { runtimeStatus: string; output: unknown; history: Record<string, unknown>[] };

@@ -115,7 +115,7 @@ export async function http(
 }
 
 /** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -169,7 +169,7 @@ export class Client {
   async waitStatus(
     id: string,
     statuses: string[] = ['Completed', 'Failed', 'Terminated'],
-    timeoutMs = 30_000,
+    timeoutMs = 60_000,
   ): Promise<Status> {
     return waitFor(
       `${id} to reach ${statuses.join('/')}`,
