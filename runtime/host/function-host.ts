@@ -171,7 +171,13 @@ export class FunctionHost {
     for (const hook of core.hooks.appStart) {
       await hook({ hookData: appHookData, appHookData, functionAppDirectory: appDir });
     }
-    if (model.getCapabilities) await model.getCapabilities({ ...WORKER_CAPABILITIES });
+    const capabilities = model.getCapabilities ? await model.getCapabilities({ ...WORKER_CAPABILITIES }) : {};
+    if (capabilities.HttpUri) {
+      // The library started its streaming proxy: requests would have to be forwarded to it, which this host does not do.
+      throw new Error(
+        'Start-up failed: the app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the local runtime does not support; remove it to run locally.',
+      );
+    }
     core.lock();
     core.setLogHookData(appHookData);
     return new FunctionHost(appDir, core, model, appHookData);

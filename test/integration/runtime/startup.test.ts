@@ -107,8 +107,8 @@ describe('the CLI (node dist/runtime/main.js)', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
-  test('a start-up failure exits 1 with the reason on stderr', async () => {
-    const appDir = makeAppDir({ entry: path.join(FIXTURE_APP, 'bad/unsupported.js') });
+  const failedStart = async (entry: string): Promise<{ code: number | null; err: string }> => {
+    const appDir = makeAppDir({ entry: path.join(FIXTURE_APP, entry) });
     const child = spawn(
       process.execPath,
       [
@@ -127,6 +127,17 @@ describe('the CLI (node dist/runtime/main.js)', () => {
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.resume();
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    return { code, err };
+  };
+
+  test('HTTP streaming is refused at start-up with a clear message', async () => {
+    const { code, err } = await failedStart('bad/streaming.js');
+    assert.equal(code, 1);
+    assert.match(err, /enables HTTP streaming .* does not support/);
+  });
+
+  test('a start-up failure exits 1 with the reason on stderr', async () => {
+    const { code, err } = await failedStart('bad/unsupported.js');
     assert.equal(code, 1);
     assert.match(err, /counter: entityTrigger — durable entities are not supported/);
     assert.match(err, /fromQueue: queueTrigger/);
