@@ -3,6 +3,7 @@ import { NOTIFICATION_TYPES } from '../../cloud/ports/notifier';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
 import { assertFourEyes } from '../../domain/guardrails/four-eyes';
 import type { RecordOf } from '../../domain/metadata/metadata-tables';
+import type { MetadataBatch } from '../../metadata/metadata-store';
 import type { ApiServices } from '../api-services';
 import { notifySafely } from '../metadata/metadata-use-cases';
 import { decodeContinuation, DEFAULT_PAGE_SIZE, encodeContinuation, type Page } from '../paging';
@@ -70,9 +71,11 @@ export async function decideApproval(
   const actor = caller.principal.actor;
   const now = services.clock.now().toISOString();
   const write = { actor, correlationId: caller.correlationId, reason: `approval ${decision}` };
+  // Read before the write transaction (reads inside it would wait for the writer's own lock).
+  const grant =
+    decision === 'approved' && existing.kind === 'access' ? await grantToApprove(services, existing) : undefined;
   const approval = await services.store.batch(async (tx) => {
-    if (decision === 'approved' && existing.kind === 'access')
-      await recordGrantApproval(services, tx, existing, caller);
+    if (grant) await recordGrantApproval(tx, grant, existing, caller);
     const { created_at: _c, updated_at: _u, updated_by: _b, ...fields } = existing;
     return tx.upsert(
       'approvals',
@@ -98,20 +101,28 @@ export async function decideApproval(
   return { approval, remediation };
 }
 
-/** For an approved access grant: set `approved_by` on the policy version that was asked for. */
-async function recordGrantApproval(
+/** The policy version an access approval was asked for; a policy changed since is a 409. */
+async function grantToApprove(
   services: ApiServices,
-  tx: Parameters<Parameters<ApiServices['store']['batch']>[0]>[0],
   approval: ApprovalRecord,
-  caller: { principal: Principal; correlationId: string },
-): Promise<void> {
+): Promise<RecordOf<'access_policies'> | undefined> {
   const plan = approval.plan as { table?: unknown; id?: unknown; version?: unknown };
-  if (plan.table !== 'access_policies' || typeof plan.id !== 'string') return;
+  if (plan.table !== 'access_policies' || typeof plan.id !== 'string') return undefined;
   const policy = await services.store.accessPolicies.get(plan.id);
   if (!policy || policy.version !== plan.version)
     throw new ConflictError(
       `access policy '${plan.id}' changed since approval '${approval.id}' was requested (asked for version ${String(plan.version)}, now ${policy ? policy.version : 'deleted'}); decide the newer request`,
     );
+  return policy;
+}
+
+/** For an approved access grant: set `approved_by` on the policy version that was asked for (version-checked). */
+async function recordGrantApproval(
+  tx: MetadataBatch,
+  policy: RecordOf<'access_policies'>,
+  approval: ApprovalRecord,
+  caller: { principal: Principal; correlationId: string },
+): Promise<void> {
   const { created_at: _c, updated_at: _u, updated_by: _b, version, ...fields } = policy;
   await tx.upsert(
     'access_policies',
