@@ -33,7 +33,11 @@ const ROTATOR_CONFIG: Record<RotatorName, z.ZodType> = {
     lifetimeDays: integer(1, 730).optional(),
   }),
   http: z.looseObject({
-    url: z.url({ protocol: /^https$/, error: (iss) => `must be an https URL, got ${shown(iss.input)}` }),
+    url: z
+      .url({ protocol: /^https$/, error: (iss) => `must be an https URL, got ${shown(iss.input)}` })
+      .refine((u) => !new URL(u).username && !new URL(u).password, {
+        error: 'must not embed credentials: the rotator endpoint authenticates with Warden’s managed identity',
+      }),
   }),
 };
 

@@ -13,6 +13,7 @@ export function shown(value: unknown): string {
   } catch {
     text = `a ${typeof value}`;
   }
+  text = text.replace(/\/\/[^/@\s"]*@/g, '//***@'); // never echo credentials embedded in a URL
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
