@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
 import { triggerBindingOf } from '../host/function-host';
@@ -28,6 +28,8 @@ interface Watcher {
   readonly table: string;
   readonly file: string;
   db: DatabaseSync | undefined;
+  /** The inode the connection was opened on: a recreated database file is reopened. */
+  inode: number | undefined;
   keyColumns: string[] | undefined;
   /** Last problem logged, so a persisting one (database not created yet) is logged once. */
   lastProblem: string | undefined;
@@ -102,14 +104,21 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
 
   /** Opens the app database and checks the contract; undefined (and a logged problem) when not ready yet. */
   const prepare = (svc: RuntimeServices, w: Watcher): DatabaseSync | undefined => {
+    const inode = existsSync(w.file) ? statSync(w.file).ino : undefined;
+    if (w.db && inode !== w.inode) {
+      w.db.close();
+      w.db = undefined;
+      w.keyColumns = undefined;
+    }
     if (!w.db) {
-      if (!existsSync(w.file)) {
+      if (inode === undefined) {
         problem(svc, w, 'sql.database-missing', 'the database file does not exist (yet); polling on');
         return undefined;
       }
       const db = new DatabaseSync(w.file, { readOnly: true });
       db.exec('PRAGMA busy_timeout = 5000');
       w.db = db;
+      w.inode = inode;
     }
     if (!w.keyColumns) {
       if (!tableExists(w.db, CHANGE_TABLE)) {
@@ -246,6 +255,7 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
         table: unqualifiedTableName(svc.resolveSetting(tableName)),
         file,
         db: undefined,
+        inode: undefined,
         keyColumns: undefined,
         lastProblem: undefined,
       });

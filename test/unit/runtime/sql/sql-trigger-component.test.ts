@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, test } from 'node:test';
@@ -203,4 +204,21 @@ test('connection settings name a SQLite file; SQL Server strings are refused', (
   assert.equal(unqualifiedTableName('dbo.Items'), 'Items');
   assert.equal(unqualifiedTableName('[dbo].[Items]'), 'Items');
   assert.equal(unqualifiedTableName('Items'), 'Items');
+});
+
+test('a database recreated under the same name is reopened and its new change log read from the start', async () => {
+  const { rt, db, component, file } = setup();
+  db.exec(`INSERT INTO access_policies (id, name) VALUES ('old-1', 'a'), ('old-2', 'b'), ('old-3', 'c')`);
+  await component.start(rt.services);
+  await waitFor(() => rt.invocations.length === 1, 'the old changes');
+  db.close();
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  const fresh = createAppDb(file);
+  running[running.length - 1]!.db = fresh;
+  fresh.exec(`INSERT INTO access_policies (id, name) VALUES ('new-1', 'n')`);
+  await waitFor(() => rt.invocations.length === 2, 'the change in the recreated database');
+  assert.deepEqual(changesOf(rt.invocations[1]), [{ Item: { id: 'new-1', name: 'n', fail: 0 }, Operation: 0 }]);
+  assert.ok(rt.logs.some((l) => l.event === 'sql.cursor-reset'));
 });
