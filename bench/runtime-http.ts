@@ -22,6 +22,8 @@ interface Summary {
   p99ms: number;
   maxMs: number;
   errors: number;
+  /** Process CPU time (user+system) per request, µs: robust to other load on the machine, unlike req/s. */
+  cpuUsPerRequest: number;
   offeredRate?: number;
 }
 
@@ -96,9 +98,11 @@ async function closedLoop(
   // warm-up
   await Promise.all(Array.from({ length: concurrency }, () => once(agent, t).catch(() => 0)));
   issued = 0;
+  const cpu0 = process.cpuUsage();
   const began = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - began) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   latencies.push(...mine);
   mine.sort((a, b) => a - b);
@@ -112,6 +116,7 @@ async function closedLoop(
     p99ms: round(percentile(mine, 99)),
     maxMs: round(mine[mine.length - 1] ?? NaN),
     errors,
+    cpuUsPerRequest: round((cpu.user + cpu.system) / requests),
     latencies: mine,
   };
 }
@@ -132,6 +137,7 @@ function merge(rounds: (Summary & { latencies: number[] })[]): Summary {
     p99ms: round(percentile(all, 99)),
     maxMs: round(all[all.length - 1] ?? NaN),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
+    cpuUsPerRequest: round(rounds.reduce((n, r) => n + r.cpuUsPerRequest * r.requests, 0) / requests),
   };
 }
 
@@ -142,6 +148,7 @@ async function openLoop(workload: string, t: Target, rate: number, seconds: numb
   const latencies: number[] = [];
   let errors = 0;
   const pending: Promise<void>[] = [];
+  const cpu0 = process.cpuUsage();
   const began = performance.now();
   for (let i = 0; i < total; i++) {
     const due = began + (i * 1000) / rate;
@@ -162,6 +169,7 @@ async function openLoop(workload: string, t: Target, rate: number, seconds: numb
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - began) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
@@ -174,6 +182,7 @@ async function openLoop(workload: string, t: Target, rate: number, seconds: numb
     p99ms: round(percentile(latencies, 99)),
     maxMs: round(latencies[latencies.length - 1] ?? NaN),
     errors,
+    cpuUsPerRequest: round((cpu.user + cpu.system) / total),
     offeredRate: rate,
   };
 }
@@ -183,7 +192,7 @@ function round(n: number): number {
 }
 
 function line(s: Summary, extra = ''): string {
-  return `${s.workload.padEnd(26)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50ms.toFixed(2)} ms  p99 ${s.p99ms.toFixed(2)} ms  max ${s.maxMs.toFixed(1)} ms  n=${s.requests} c=${s.concurrency} errors=${s.errors}${extra}`;
+  return `${s.workload.padEnd(26)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50ms.toFixed(2)} ms  p99 ${s.p99ms.toFixed(2)} ms  max ${s.maxMs.toFixed(1)} ms  cpu ${s.cpuUsPerRequest.toFixed(0)} µs/req  n=${s.requests} c=${s.concurrency} errors=${s.errors}${extra}`;
 }
 
 async function main(): Promise<void> {
@@ -269,7 +278,12 @@ async function main(): Promise<void> {
   const api = merge(apiRounds);
   results.push(ceiling, api);
   console.log(line(ceiling));
-  console.log(line(api, `  (${Math.round((api.rps / ceiling.rps) * 100)}% of ceiling)`));
+  console.log(
+    line(
+      api,
+      `  (${Math.round((api.rps / ceiling.rps) * 100)}% of ceiling by req/s, ${Math.round((ceiling.cpuUsPerRequest / api.cpuUsPerRequest) * 100)}% by CPU per request)`,
+    ),
+  );
   const egTarget: Target = {
     port: rtPort,
     path: `/runtime/webhooks/eventgrid?functionName=sink&code=${egKey}`,
@@ -307,6 +321,8 @@ async function main(): Promise<void> {
         cpus: os.cpus().length,
         targets: { httpShareOfCeiling: 0.5, eventGridP99Ms: 20, eventGridRate: 500 },
         httpShareOfCeiling: round(api.rps / ceiling.rps),
+        httpShareOfCeilingByCpu: round(ceiling.cpuUsPerRequest / api.cpuUsPerRequest),
+        loadAverage: os.loadavg(),
         eventGridP99Ms: egPaced.p99ms,
         results,
       },
