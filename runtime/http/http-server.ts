@@ -219,7 +219,7 @@ export class HttpServer {
       this.fail(req, res, path, e);
       return;
     }
-    if (result) result.catch((e: unknown) => this.fail(req, res, path, e));
+    if (result instanceof Promise) result.catch((e: unknown) => this.fail(req, res, path, e));
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, path: string, e: unknown): void {
