@@ -3,15 +3,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { ApiServices } from '../../shared/api/api-services';
-import { readApiSettings } from '../../shared/api/api-settings';
 import { noRemediationStarter, type RemediationStarter } from '../../shared/api/remediation-starter';
 import { EntraTokenValidator } from '../../shared/auth/entra-token-validator';
 import { EventGridNotifier } from '../../shared/cloud/azure/event-grid-notifier';
-import { ServiceBusOutputNotifier } from '../../shared/cloud/azure/service-bus-output-notifier';
 import type { Notifier } from '../../shared/cloud/ports/notifier';
-import { type Clock, systemClock } from '../../shared/domain/clock';
-import { openSqliteMetadataStore } from '../../shared/metadata/metadata-store';
-import { DEFAULT_BODY_LIMIT_BYTES, type EdgeServices, type EdgeServicesProvider } from '../_edge/edge-services';
+import { appSettings } from '../../shared/config/load-settings';
+import { clockFromSettings } from '../../shared/config/settings-clock';
+import type { Clock } from '../../shared/domain/clock';
+import { openMetadataStore } from '../../shared/metadata/open-metadata-store';
+import { type EdgeServices, type EdgeServicesProvider } from '../_edge/edge-services';
 
 /** What the composition root may swap (the remediation issues wire their starter here; tests their fakes). */
 export interface ApiOverrides {
@@ -48,31 +48,34 @@ function appVersion(): string {
   return '0.0.0';
 }
 
-/** Builds the API's services from settings (once; a failure is retried on the next request). */
-function compose(env: NodeJS.ProcessEnv): EdgeServices {
-  const s = readApiSettings(env);
-  const clock = overrides.clock ?? systemClock;
+/** Builds the API's services from the validated settings (once; a failure is retried on the next request). */
+function compose(): EdgeServices {
+  const s = appSettings();
+  const clock = overrides.clock ?? clockFromSettings(s);
   const newId = (): string => randomUUID();
   let notifier: Notifier;
   if (overrides.notifier) notifier = overrides.notifier;
-  else if (s.WARDEN_NOTIFIER === 'eventgrid')
+  else if (s.notifier.kind === 'eventgrid')
     notifier = new EventGridNotifier({
-      endpoint: s.WARDEN_NOTIFY_EVENTGRID_ENDPOINT!,
-      credential: s.WARDEN_NOTIFY_EVENTGRID_KEY ? { key: s.WARDEN_NOTIFY_EVENTGRID_KEY } : 'default',
+      endpoint: s.notifier.endpoint,
+      credential: s.notifier.accessKey ? { key: s.notifier.accessKey } : 'default',
       clock,
       newId,
     });
-  else if (s.WARDEN_NOTIFIER === 'servicebus') notifier = new ServiceBusOutputNotifier(clock, newId);
+  else if (s.notifier.kind === 'servicebus')
+    // The adapter (ServiceBusOutputNotifier) exists; draining it into each function's output binding is not wired
+    // yet. Refuse rather than drop notifications silently.
+    throw new Error('WARDEN_NOTIFIER=servicebus is not wired to the HTTP API yet; use eventgrid or none');
   else notifier = { publish: () => Promise.resolve() };
   const api: ApiServices = {
-    store: openSqliteMetadataStore({ file: s.WARDEN_METADATA_DB, clock }),
+    store: openMetadataStore(s, clock),
     notifier,
     remediations: overrides.remediations ?? noRemediationStarter,
     clock,
     settings: {
-      wardenPrincipalIds: s.WARDEN_PRINCIPAL_IDS,
-      killSwitch: s.WARDEN_KILL_SWITCH,
-      appVersion: s.WARDEN_APP_VERSION ?? appVersion(),
+      wardenPrincipalIds: s.identity.wardenPrincipalIds,
+      killSwitch: s.safety.killSwitch,
+      appVersion: s.api.appVersion ?? appVersion(),
     },
     newId,
     reportError: (event, error, fields) =>
@@ -82,20 +85,20 @@ function compose(env: NodeJS.ProcessEnv): EdgeServices {
   };
   return {
     authenticator: new EntraTokenValidator({
-      authorityHost: s.WARDEN_AUTHORITY_HOST,
-      tenantId: s.WARDEN_TENANT_ID,
-      audiences: s.WARDEN_API_AUDIENCES,
+      authorityHost: s.identity.authorityHost,
+      tenantId: s.identity.tenantId,
+      audiences: s.api.audiences,
       now: () => clock.now().getTime(),
     }),
     api,
-    bodyLimitBytes: s.WARDEN_API_BODY_LIMIT_BYTES ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimitBytes: s.api.bodyLimitBytes,
   };
 }
 
 /** The provider every API function resolves its services through. */
 export const apiServices: EdgeServicesProvider = () => {
   cached ??= Promise.resolve()
-    .then(() => compose(process.env))
+    .then(() => compose())
     .catch((e: unknown) => {
       cached = undefined;
       throw e;
