@@ -34,6 +34,7 @@ export const DEFAULT_TASK_HUB = 'TestHubName';
 export function createDurableComponent(options: DurableComponentOptions = {}): DurableComponent {
   let engine: DurableEngine | undefined;
   let store: DurableStore | undefined;
+  let hostnameSet: string | undefined;
   return {
     name: 'durable',
     triggerTypes: ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'],
@@ -76,7 +77,10 @@ export function createDurableComponent(options: DurableComponentOptions = {}): D
         const origin = new URL(services.baseUrl()).origin;
         // getClient rewrites management URL origins to localhost:7071 unless WEBSITE_HOSTNAME is set (§7.1).
         const host = new URL(origin).host;
-        if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = host;
+        if (!process.env.WEBSITE_HOSTNAME) {
+          process.env.WEBSITE_HOSTNAME = host;
+          hostnameSet = host;
+        }
         if (!services.env.WEBSITE_HOSTNAME) services.env.WEBSITE_HOSTNAME = host;
         return { json: JSON.stringify(durableClientData(origin, hub)) };
       };
@@ -99,6 +103,10 @@ export function createDurableComponent(options: DurableComponentOptions = {}): D
       await engine?.stop();
       store?.close();
       store = undefined;
+      // Leave the environment as found (a later runtime in this process may listen elsewhere).
+      if (hostnameSet !== undefined && process.env.WEBSITE_HOSTNAME === hostnameSet)
+        delete process.env.WEBSITE_HOSTNAME;
+      hostnameSet = undefined;
     },
   };
 }

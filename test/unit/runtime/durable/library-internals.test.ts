@@ -146,6 +146,28 @@ test('TaskFailed with Reason and Details reaches the orchestrator as "Reason \\n
   assert.deepEqual(r.state?.output, { caught: 'R \n D' });
 });
 
+test('TaskFailed with FailureDetails (as the engine writes it) reaches the orchestrator as a TaskFailedError', async () => {
+  const h = [
+    ...started('ActivityFails'),
+    e(EventType.OrchestratorStarted, 1),
+    e(EventType.TaskFailed, 1, {
+      TaskScheduledId: 0,
+      Reason: 'ignored',
+      Details: 'ignored',
+      FailureDetails: {
+        ErrorType: 'RangeError',
+        ErrorMessage: 'too big',
+        StackTrace: 'st',
+        IsNonRetriable: false,
+        Properties: { code: 7 },
+        InnerFailure: null,
+      },
+    }),
+  ];
+  const r = await replay('ActivityFails', h);
+  assert.deepEqual(r.state?.output, { caught: 'RangeError: too big' });
+});
+
 test('retries: RetryableTask exposes retryOptions, attemptNumber, isWaitingOnTimer; NoOp children are "noOp"', async () => {
   const input = { key: 'k', failures: 9, first: 100, max: 2 };
   let h = [...started('RetryFlaky')];
