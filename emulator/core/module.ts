@@ -238,6 +238,13 @@ export interface EmulatorContext {
       options?: { dataAction?: boolean },
     ): boolean | undefined;
   };
+  /**
+   * Opens (once per `name`) an extra HTTPS listener on loopback with its own router and the same request pipeline
+   * (parsing, errors, admin key), and resolves to its origin (`https://127.0.0.1:<port>`). For APIs whose SDK needs
+   * an origin of their own — Key Vault needs one per vault (emulator-api-surface.md §3.2). The port is remembered in
+   * the state and reused on restart when free, so the origin stays stable. Listed in `endpoints.json` (`origins`).
+   */
+  openOrigin(name: string): Promise<{ origin: string; router: Router }>;
   /** Structured log line (stable event names, never tokens or secrets). */
   log(event: string, fields?: Record<string, unknown>): void;
 }

@@ -107,6 +107,8 @@ export interface EmulatorEndpoints {
   adminBaseUrl: string;
   credentialsPath: string;
   eventGrid: { topics: Array<{ name: string; endpoint: string; id: string }> };
+  /** Extra origins opened by modules (`ctx.openOrigin`), by name — e.g. one per Key Vault. */
+  origins: Record<string, string>;
   stateDir: string;
 }
 
@@ -124,6 +126,9 @@ export class Emulator {
   adminKey = '';
   identityHeader = '';
   private server: https.Server | undefined;
+  private endpointsFileWritten = false;
+  private readonly origins = new Map<string, { server: https.Server; origin: string; router: EmulatorRouter }>();
+  private readonly pendingOrigins = new Map<string, Promise<{ origin: string; router: EmulatorRouter }>>();
   private base = '';
   private checker: AccessChecker | undefined;
   readonly modules: EmulatorModule[];
@@ -205,6 +210,7 @@ export class Emulator {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS emulator_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.db.exec('CREATE TABLE IF NOT EXISTS emulator_origins (name TEXT PRIMARY KEY, port INTEGER NOT NULL)');
     DirectoryStore.migrate(this.db);
     EventGrid.migrate(this.db);
     for (const m of this.modules) m.migrate?.(this.db);
@@ -297,6 +303,7 @@ export class Emulator {
         },
         check: (caller, scope, action, opts) => this.checker?.isAllowed(caller, scope, action, opts),
       },
+      openOrigin: (name) => this.openOrigin(name),
       log: (event, fields) => this.log(event, fields),
     };
   }
@@ -307,24 +314,79 @@ export class Emulator {
   }
 
   private async listen(): Promise<void> {
+    const { server, origin } = await this.createListener(this.options.port ?? 7443, this.router, () => this.base);
+    this.server = server;
+    this.base = origin;
+  }
+
+  private async createListener(
+    port: number,
+    router: EmulatorRouter,
+    origin: () => string,
+  ): Promise<{ server: https.Server; origin: string }> {
     const server = https.createServer({ key: this.tls.keyPem, cert: this.tls.certPem }, (req, res) => {
-      void this.handle(req, res);
+      void this.handle(req, res, router, origin());
     });
     server.keepAliveTimeout = 5000;
-    this.server = server;
     const host = this.options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 7443, host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    const port = (server.address() as AddressInfo).port;
-    this.base = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const bound = (server.address() as AddressInfo).port;
+    return { server, origin: `https://${host.includes(':') ? `[${host}]` : host}:${bound}` };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * ctx.openOrigin: an extra HTTPS listener with its own router (once per name), on the port it had before when
+   * that port is free, so origins stay stable across restarts.
+   */
+  async openOrigin(name: string): Promise<{ origin: string; router: EmulatorRouter }> {
+    const existing = this.origins.get(name);
+    if (existing) return { origin: existing.origin, router: existing.router };
+    const pending = this.pendingOrigins.get(name);
+    if (pending) return pending;
+    const open = (async () => {
+      const row = this.db.prepare('SELECT port FROM emulator_origins WHERE name = ?').get(name) as
+        { port: number } | undefined;
+      const router = new EmulatorRouter();
+      let holder = '';
+      let listener: { server: https.Server; origin: string };
+      try {
+        listener = await this.createListener(row?.port ?? 0, router, () => holder);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !row) throw e;
+        listener = await this.createListener(0, router, () => holder);
+      }
+      holder = listener.origin;
+      const port = Number(new URL(listener.origin).port);
+      this.db
+        .prepare(
+          'INSERT INTO emulator_origins (name, port) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET port = excluded.port',
+        )
+        .run(name, port);
+      this.origins.set(name, { server: listener.server, origin: listener.origin, router });
+      this.log('emulator.origin.opened', { name, origin: listener.origin });
+      if (this.endpointsFileWritten) this.writeEndpointsFile();
+      return { origin: listener.origin, router };
+    })();
+    this.pendingOrigins.set(name, open);
+    try {
+      return await open;
+    } finally {
+      this.pendingOrigins.delete(name);
+    }
+  }
+
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    router: EmulatorRouter,
+    origin: string,
+  ): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     let dialect: 'arm' | 'entra' = 'arm';
     let response: EmulatorResponse;
@@ -332,7 +394,7 @@ export class Emulator {
     const correlationId = headerOf(req, 'x-ms-correlation-request-id') ?? randomUUID();
     try {
       const target = parseTarget(req.url ?? '/');
-      const match = this.router.match(method, target.segments);
+      const match = router.match(method, target.segments);
       if (match.kind === 'none') throw notFound(method, target.path, target.queryAll.get('api-version'));
       if (match.kind === 'method') {
         throw armError(
@@ -359,7 +421,7 @@ export class Emulator {
       }
       const contentType = contentTypeOf(req);
       const body = route.options.rawBody ? undefined : parseBody(rawBody, contentType, method);
-      const request = buildRequest({ req, target, params, rawBody, body, contentType, origin: this.base });
+      const request = buildRequest({ req, target, params, rawBody, body, contentType, origin });
       clientRequestId = request.clientRequestId;
       response = await route.handler(request);
     } catch (e) {
@@ -464,6 +526,7 @@ export class Emulator {
       adminKeyPath: path.join(this.stateDir, 'admin-key'),
       adminBaseUrl: `${b}/admin`,
       credentialsPath: path.join(this.stateDir, 'credentials.json'),
+      origins: Object.fromEntries([...this.origins].map(([name, o]) => [name, o.origin])),
       eventGrid: { topics: this.eventGrid.listTopics().map((x) => ({ name: x.name, endpoint: x.endpoint, id: x.id })) },
       stateDir: this.stateDir,
     };
@@ -472,6 +535,7 @@ export class Emulator {
   writeEndpointsFile(): string {
     const file = path.join(this.stateDir, 'endpoints.json');
     writeFileSync(file, JSON.stringify(this.endpoints(), null, 2), { mode: 0o600 });
+    this.endpointsFileWritten = true;
     return file;
   }
 
@@ -486,13 +550,20 @@ export class Emulator {
       });
     }
     this.server = undefined;
+    for (const o of this.origins.values()) {
+      await new Promise<void>((resolve) => {
+        o.server.close(() => resolve());
+        o.server.closeAllConnections();
+      });
+    }
+    this.origins.clear();
     if (this.clock instanceof SharedFileClock && !this.options.clock) this.clock.close();
     this.db?.close();
   }
 }
 
-/** Tables a reset keeps (the Event Grid wiring), unless asked to wipe everything. */
-const KEPT_ON_RESET = ['eventgrid_topics', 'eventgrid_subscriptions'];
+/** Tables a reset keeps (the Event Grid wiring, the ports of extra origins), unless asked to wipe everything. */
+const KEPT_ON_RESET = ['eventgrid_topics', 'eventgrid_subscriptions', 'emulator_origins'];
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];

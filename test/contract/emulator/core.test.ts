@@ -139,6 +139,43 @@ describe('emulator: core', () => {
     assert.equal(enc.status, 400);
   });
 
+  test('modules can open extra origins (one per Key Vault), stable across restarts', async () => {
+    const dir = tempStateDir();
+    try {
+      const first = await startEmulator({ port: 0, stateDir: dir.dir, world });
+      const a = await first.emulator.ctx.openOrigin('vault-a');
+      a.router.get('/secrets/{name}', (req) => ({
+        status: 200,
+        body: { id: `${a.origin}/secrets/${req.params.name}`, url: req.url },
+      }));
+      assert.notEqual(a.origin, first.baseUrl);
+      assert.equal((await first.emulator.ctx.openOrigin('vault-a')).origin, a.origin);
+      const got = await request(a.origin, first.caCert, 'GET', '/secrets/db-password?api%2Dversion=2026-04-01');
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.json, {
+        id: `${a.origin}/secrets/db-password`,
+        url: `${a.origin}/secrets/db-password?api%2Dversion=2026-04-01`,
+      });
+      const missing = await request(a.origin, first.caCert, 'GET', '/nope');
+      assert.equal(missing.status, 404);
+      // the main origin does not serve the extra origin's routes
+      assert.equal((await request(first.baseUrl, first.caCert, 'GET', '/secrets/db-password')).status, 404);
+      const file = first.emulator.writeEndpointsFile();
+      assert.deepEqual((JSON.parse(readFileSync(file, 'utf8')) as { origins: Record<string, string> }).origins, {
+        'vault-a': a.origin,
+      });
+      await first.stop();
+      const second = await startEmulator({ port: 0, stateDir: dir.dir, world });
+      try {
+        assert.equal((await second.emulator.ctx.openOrigin('vault-a')).origin, a.origin);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test('the admin API requires the admin key', async () => {
     const none = await request(emu.baseUrl, emu.caCert, 'GET', '/admin/apps');
     assert.equal(none.status, 401);
