@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { startReconcileAccess } from '../../../shared/orchestrations/access/start-reconcile-access';
+import { reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
+import { startEnforceNetwork } from '../../../shared/orchestrations/network/start-enforce-network';
+import type { OrchestrationClient } from '../../../shared/orchestrations/orchestration-client';
+import { RG, STORAGE } from '../../fixtures/access/access-fixtures';
+
+function fakeClient(statuses: (string | undefined)[], raiseFails = false) {
+  const log: string[] = [];
+  const client: OrchestrationClient = {
+    getStatus: (id) => {
+      const s = statuses.shift();
+      log.push(`status ${id} → ${s ?? 'none'}`);
+      return Promise.resolve(s === undefined ? undefined : { runtimeStatus: s });
+    },
+    startNew: (name, o) => {
+      log.push(`start ${name} ${o.instanceId} ${JSON.stringify(o.input)}`);
+      return Promise.resolve(o.instanceId);
+    },
+    raiseEvent: (id, name, data) => {
+      log.push(`raise ${id} ${name} ${JSON.stringify(data)}`);
+      return raiseFails ? Promise.reject(new Error('410 gone')) : Promise.resolve();
+    },
+  };
+  return { client, log };
+}
+
+const request = { scope: RG, correlationId: 'c1', requestedBy: 'ada', reason: 'access_policies/ap-x updated' };
+
+describe('start-or-requeue', () => {
+  test('no instance or a finished one: start under the deterministic id', async () => {
+    for (const status of [undefined, 'Completed', 'Failed', 'Terminated']) {
+      const { client, log } = fakeClient([status]);
+      const r = await startReconcileAccess(client, request);
+      assert.deepEqual(r, { instanceId: reconcileAccessInstanceId(RG), action: 'started' });
+      assert.match(log[1] ?? '', /^start reconcileAccess reconcileAccess-rg-fraud-ml-\w+ .*"dryRun":false/);
+    }
+  });
+
+  test('a busy one is requeued: the rerun event carries the new correlation id and requester', async () => {
+    for (const status of ['Running', 'Pending', 'ContinuedAsNew']) {
+      const { client, log } = fakeClient([status]);
+      const r = await startReconcileAccess(client, request);
+      assert.equal(r.action, 'requeued');
+      assert.deepEqual(log.slice(1), [
+        `raise ${r.instanceId} rerun {"correlationId":"c1","requestedBy":"ada","reason":"access_policies/ap-x updated"}`,
+      ]);
+    }
+  });
+
+  test('finished between the status read and the raise: start a new run', async () => {
+    const { client, log } = fakeClient(['Running', 'Completed'], true);
+    const r = await startEnforceNetwork(client, {
+      resourceId: STORAGE,
+      correlationId: 'c2',
+      requestedBy: 'warden',
+      reason: 'event e-1',
+    });
+    assert.equal(r.action, 'started');
+    assert.equal(log.filter((l) => l.startsWith('start enforceNetwork')).length, 1);
+  });
+
+  test('bad requests are refused before anything is started', async () => {
+    const { client, log } = fakeClient([]);
+    await assert.rejects(startReconcileAccess(client, { ...request, scope: 'rg-fraud-ml' }), /scope/);
+    await assert.rejects(
+      startEnforceNetwork(client, { resourceId: STORAGE, correlationId: '', requestedBy: 'a', reason: 'r' }),
+      /correlationId/,
+    );
+    assert.deepEqual(log, []);
+  });
+});
