@@ -172,8 +172,11 @@ export class ServiceBusBroker {
     return (this.db.prepare('SELECT * FROM sb_entities ORDER BY name').all() as Row[]).map(toEntity);
   }
 
-  /** Creates a queue if missing; a session requirement that differs is updated (local state follows the app). */
-  ensureQueue(name: string, requiresSession = false): EntityInfo {
+  /**
+   * Creates a queue if missing. With `requiresSession` given (a trigger), a requirement that differs is updated (local
+   * state follows the app); without (an output binding), an existing queue is left as it is.
+   */
+  ensureQueue(name: string, requiresSession?: boolean): EntityInfo {
     return this.ensure(name.toLowerCase(), 'queue', undefined, requiresSession);
   }
 
@@ -190,7 +193,7 @@ export class ServiceBusBroker {
     name: string,
     kind: EntityInfo['kind'],
     topic: string | undefined,
-    requiresSession: boolean,
+    requiresSession: boolean | undefined,
   ): EntityInfo {
     return inTransaction(this.db, () => {
       const existing = this.entity(name);
@@ -198,7 +201,7 @@ export class ServiceBusBroker {
         if (existing.kind !== kind) {
           throw new Error(`The Service Bus entity "${name}" already exists as a ${existing.kind}, not a ${kind}.`);
         }
-        if (kind !== 'topic' && existing.requiresSession !== requiresSession) {
+        if (kind !== 'topic' && requiresSession !== undefined && existing.requiresSession !== requiresSession) {
           this.db
             .prepare('UPDATE sb_entities SET requires_session = ? WHERE name = ?')
             .run(requiresSession ? 1 : 0, name);
@@ -209,7 +212,7 @@ export class ServiceBusBroker {
       this.db
         .prepare('INSERT INTO sb_entities (name, kind, topic, requires_session, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(name, kind, topic ?? null, requiresSession ? 1 : 0, this.clock.now());
-      return { name, kind, topic, requiresSession };
+      return { name, kind, topic, requiresSession: requiresSession === true };
     });
   }
 

@@ -363,3 +363,19 @@ test('host.json maxConcurrentCalls bounds the messages in flight per function', 
   await waitFor(() => done === 6, 'all six messages');
   assert.equal(maxActive, 2);
 });
+
+test('an output binding cannot send to a session-enabled queue (no SessionId from Node), as on Azure', async () => {
+  const { rt } = await setup([
+    queueFn('ordered', 'ordered', { isSessionsEnabled: true }),
+    fn('producer', {
+      h: { type: 'httpTrigger', direction: 'in' },
+      toOrdered: { type: 'serviceBus', direction: 'out', queueName: 'ordered', connection: 'SB' },
+    }),
+  ]);
+  const handler = rt.outputHandlers.get('servicebus')!;
+  const producer = rt.services.host.functions.get('producer')!;
+  await assert.rejects(
+    handler(producer, 'toOrdered', producer.metadata.bindings.toOrdered!, { json: '{"a":1}' }),
+    /SessionId/,
+  );
+});

@@ -194,3 +194,23 @@ test('an invalid schedule or unset setting fails start-up naming the function', 
   await assert.rejects(createTimerComponent().start(unset.services), /"unset".*%NOPE%/);
   unset.cleanup();
 });
+
+test('a changed schedule is picked up at start-up from the last run, not reported past due', async () => {
+  const rt = fakeRuntime({ functions: [timerFn('sweep', { schedule: '0 0 0 * * *' })] }); // daily
+  const first = await start(rt);
+  await first.stop();
+  running.length = 0;
+  rt.clock.advance(2 * 3_600_000); // two hours: the daily occurrence is not due yet
+  const rt2 = fakeRuntime({
+    functions: [timerFn('sweep', { schedule: '0 0 * * * *' })], // now hourly
+    stateDir: rt.stateDir,
+    clock: rt.clock,
+  });
+  await start(rt2);
+  await settle(200);
+  const scheduled = rt2.logs.find((l) => l.event === 'timer.scheduled');
+  assert.equal(scheduled?.fields.schedule, '0 0 * * * *');
+  // The next hourly occurrence after the last status update is already past: the host runs it (past due).
+  await waitFor(() => rt2.invocations.length === 1, 'the run under the new schedule');
+  assert.equal(payloadOf(rt2.invocations[0]).IsPastDue, true);
+});
