@@ -57,29 +57,6 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/orchestrations/**/*.orchestrator.ts'],
-    rules: {
-      'no-restricted-syntax': ['error', ...nondeterministic],
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process'],
-              message: 'Orchestrators do no I/O.',
-            },
-            { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators do no I/O: call an activity.' },
-            {
-              group: ['**/cloud/**', '**/metadata/**'],
-              allowTypeImports: true,
-              message: 'Orchestrators import ports as types only.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
     files: ['runtime/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -127,8 +104,10 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['shared/domain/**/*.ts'],
+  // shared/domain is pure. Its own `shared/domain/metadata` (row schemas) must stay importable while the store in
+  // `shared/metadata` must not, so the bans are spelled per folder depth (import paths are relative).
+  ...[1, 2, 3, 4].map((depth) => ({
+    files: [`shared/domain/${'*/'.repeat(depth - 1)}*.ts`],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -140,19 +119,49 @@ export default tseslint.config(
             },
             { group: ['@azure/*', 'kysely', 'tedious'], message: 'shared/domain is pure: no SDKs, no database.' },
             {
-              group: [
-                '**/functions/**',
-                '**/runtime/**',
-                '**/emulator/**',
-                '**/cli/**',
-                '**/cloud/**',
-                '**/metadata/**',
-              ],
-              message: 'shared/domain depends on nothing with I/O.',
+              group: ['metadata', 'cloud', 'auth', 'config', 'orchestrations', 'api'].flatMap((dir) => [
+                `${'../'.repeat(depth)}${dir}`,
+                `${'../'.repeat(depth)}${dir}/**`,
+              ]),
+              message: 'shared/domain depends on nothing with I/O (store, cloud adapters, settings, orchestrations).',
+            },
+            {
+              group: ['**/functions/**', '**/runtime/**', '**/emulator/**', '**/cli/**'],
+              message: 'shared/ never imports functions/, runtime/, emulator/ or cli/.',
             },
           ],
         },
       ],
     },
-  },
+  })),
+  ...[1, 2, 3].map((depth) => ({
+    files: [`shared/orchestrations/${'*/'.repeat(depth - 1)}*.orchestrator.ts`],
+    rules: {
+      'no-restricted-syntax': ['error', ...nondeterministic],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process'],
+              message: 'Orchestrators do no I/O.',
+            },
+            { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators do no I/O: call an activity.' },
+            {
+              group: ['metadata', 'cloud', 'config', 'auth'].flatMap((dir) => [
+                `${'../'.repeat(depth)}${dir}`,
+                `${'../'.repeat(depth)}${dir}/**`,
+              ]),
+              allowTypeImports: true,
+              message: 'Orchestrators import ports and the store as types only.',
+            },
+            {
+              group: ['**/functions/**', '**/runtime/**', '**/emulator/**', '**/cli/**'],
+              message: 'shared/ never imports functions/, runtime/, emulator/ or cli/.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
 );
