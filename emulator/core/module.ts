@@ -243,8 +243,9 @@ export interface EmulatorContext {
    * (parsing, errors, admin key), and resolves to its origin (`https://127.0.0.1:<port>`). For APIs whose SDK needs
    * an origin of their own — Key Vault needs one per vault (emulator-api-surface.md §3.2). The port is remembered in
    * the state and reused on restart when free, so the origin stays stable. Listed in `endpoints.json` (`origins`).
+   * Always present on the emulator's context; optional only so hand-made contexts in unit tests need not provide it.
    */
-  openOrigin(name: string): Promise<{ origin: string; router: Router }>;
+  openOrigin?(name: string): Promise<{ origin: string; router: Router }>;
   /** Structured log line (stable event names, never tokens or secrets). */
   log(event: string, fields?: Record<string, unknown>): void;
 }

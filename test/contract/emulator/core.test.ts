@@ -143,13 +143,13 @@ describe('emulator: core', () => {
     const dir = tempStateDir();
     try {
       const first = await startEmulator({ port: 0, stateDir: dir.dir, world });
-      const a = await first.emulator.ctx.openOrigin('vault-a');
+      const a = await first.emulator.openOrigin('vault-a');
       a.router.get('/secrets/{name}', (req) => ({
         status: 200,
         body: { id: `${a.origin}/secrets/${req.params.name}`, url: req.url },
       }));
       assert.notEqual(a.origin, first.baseUrl);
-      assert.equal((await first.emulator.ctx.openOrigin('vault-a')).origin, a.origin);
+      assert.equal((await first.emulator.openOrigin('vault-a')).origin, a.origin);
       const got = await request(a.origin, first.caCert, 'GET', '/secrets/db-password?api%2Dversion=2026-04-01');
       assert.equal(got.status, 200);
       assert.deepEqual(got.json, {
@@ -167,7 +167,7 @@ describe('emulator: core', () => {
       await first.stop();
       const second = await startEmulator({ port: 0, stateDir: dir.dir, world });
       try {
-        assert.equal((await second.emulator.ctx.openOrigin('vault-a')).origin, a.origin);
+        assert.equal((await second.emulator.openOrigin('vault-a')).origin, a.origin);
       } finally {
         await second.stop();
       }
