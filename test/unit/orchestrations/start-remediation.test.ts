@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import type { ApprovedRequest } from '../../../shared/api/remediation-starter';
+import type { MetadataStore } from '../../../shared/metadata/metadata-store';
 import { startReconcileAccess } from '../../../shared/orchestrations/access/start-reconcile-access';
+import { createEnforcementRemediationStarter } from '../../../shared/orchestrations/approved-remediation-starter';
 import { reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
 import { startEnforceNetwork } from '../../../shared/orchestrations/network/start-enforce-network';
 import type { OrchestrationClient } from '../../../shared/orchestrations/orchestration-client';
@@ -70,5 +73,63 @@ describe('start-or-requeue', () => {
       /correlationId/,
     );
     assert.deepEqual(log, []);
+  });
+});
+
+describe('the approval hand-over (RemediationStarter)', () => {
+  const approval = (kind: string, target: string, plan: Record<string, unknown>) =>
+    ({ id: 'apr-1', kind, target, plan }) as unknown as ApprovedRequest['approval'];
+  const store = {
+    accessPolicies: {
+      get: (id: string) =>
+        Promise.resolve(
+          id === 'ap-owner' ? { scope: `${RG}/providers/Microsoft.Storage/storageAccounts/st1` } : undefined,
+        ),
+    },
+    managedScopes: { list: () => Promise.resolve([{ scope: RG }]) },
+  } as unknown as MetadataStore;
+
+  test('a plan approval reruns its target; a privileged-policy approval reruns the policy’s managed scope', async () => {
+    const { client, log } = fakeClient([undefined, undefined, undefined]);
+    const starter = createEnforcementRemediationStarter(client, store);
+    const a = await starter.start({
+      approval: approval('access', RG, { stepKeys: ['k'] }),
+      actor: 'grace',
+      correlationId: 'c9',
+    });
+    assert.equal(a.instanceId, reconcileAccessInstanceId(RG));
+    const b = await starter.start({
+      approval: approval('access', 'access_policies/ap-owner', {
+        table: 'access_policies',
+        id: 'ap-owner',
+        version: 1,
+      }),
+      actor: 'grace',
+      correlationId: 'c10',
+    });
+    assert.equal(b.instanceId, reconcileAccessInstanceId(RG));
+    const n = await starter.start({
+      approval: approval('network', STORAGE, { stepKeys: ['k'] }),
+      actor: 'grace',
+      correlationId: 'c11',
+    });
+    assert.equal(n.started, true);
+    assert.equal(log.filter((l) => l.startsWith('start')).length, 3);
+    assert.match(log[1] ?? '', /"requestedBy":"grace","reason":"approval apr-1 approved"/);
+  });
+
+  test('a policy that is gone, or another kind, starts nothing and says why', async () => {
+    const { client } = fakeClient([]);
+    const starter = createEnforcementRemediationStarter(client, store);
+    const gone = await starter.start({
+      approval: approval('access', 'access_policies/ap-x', { table: 'access_policies', id: 'ap-x' }),
+      actor: 'g',
+      correlationId: 'c',
+    });
+    assert.deepEqual(gone, { started: false, reason: 'policy ap-x is gone or outside every managed scope' });
+    assert.equal(
+      (await starter.start({ approval: approval('secret', 'x', {}), actor: 'g', correlationId: 'c' })).started,
+      false,
+    );
   });
 });
