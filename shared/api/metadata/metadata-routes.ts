@@ -76,7 +76,7 @@ function tableRoutes(table: ApiTable): AnyApiRoute[] {
       method: 'PUT',
       route: item,
       access: 'Warden.PolicyAdmin',
-      summary: `Create a ${r.noun} (no If-Match) or replace it (If-Match: its ETag); guardrails apply`,
+      summary: `Create (no If-Match) or replace (If-Match: its ETag) one ${r.noun}; guardrails apply`,
       tags,
       params: keyParams(table),
       body: JsonObjectSchema,
