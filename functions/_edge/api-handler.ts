@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { FunctionOutput, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 
 import type { AnyApiRoute, RouteInput } from '../../shared/api/api-route';
 import { fieldIssues } from '../../shared/api/field-issues';
 import { AuthError } from '../../shared/auth/auth-error';
 import { hasRole, type Principal } from '../../shared/auth/principal';
+import { ServiceBusOutputNotifier } from '../../shared/cloud/azure/service-bus-output-notifier';
 import { ensureError, TransientCloudError, ValidationError } from '../../shared/domain/errors';
 import { PayloadTooLargeError, PreconditionRequiredError, UnsupportedMediaTypeError } from './edge-errors';
 import type { EdgeServices, EdgeServicesProvider } from './edge-services';
@@ -189,8 +190,11 @@ async function auditRejection(
   }
 }
 
-/** The Functions handler of one route: resolves the services (lazily composed) and runs the edge. */
-export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider) {
+/**
+ * The Functions handler of one route: resolves the services (lazily composed) and runs the edge. With a Service
+ * Bus notification output, each invocation collects its notifications and hands them to the binding.
+ */
+export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, notifications?: FunctionOutput) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let services: EdgeServices;
     try {
@@ -202,6 +206,17 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider) {
       });
       return { status: problem.status, headers: problem.headers, body: JSON.stringify(problem.body) };
     }
-    return handleApiRequest(route, request, services, { error: (...args) => context.error(...args) });
+    const log = { error: (...args: unknown[]) => context.error(...args) };
+    if (!notifications) return handleApiRequest(route, request, services, log);
+    const outbox = new ServiceBusOutputNotifier(services.api.clock, services.api.newId);
+    const response = await handleApiRequest(
+      route,
+      request,
+      { ...services, api: { ...services.api, notifier: outbox } },
+      log,
+    );
+    const messages = outbox.drain();
+    if (messages.length > 0) context.extraOutputs.set(notifications, messages);
+    return response;
   };
 }

@@ -3,17 +3,20 @@ import { app } from '@azure/functions';
 import type { AnyApiRoute } from '../../shared/api/api-route';
 import { apiHandler } from './api-handler';
 import type { EdgeServicesProvider } from './edge-services';
+import { notificationOutput } from './notification-output';
 
 /**
  * Registers routes of the table as HTTP functions: `authLevel: 'anonymous'` for all of them — the bearer token is
  * checked in code by the edge (no function keys for people or tools); only routes declared anonymous skip it.
  */
 export function registerRoutes(routes: readonly AnyApiRoute[], provider: EdgeServicesProvider): void {
+  const notifications = notificationOutput();
   for (const route of routes)
     app.http(route.name, {
       methods: [route.method],
       route: route.route,
       authLevel: 'anonymous',
-      handler: apiHandler(route, provider),
+      ...(notifications ? { extraOutputs: [notifications] } : {}),
+      handler: apiHandler(route, provider, notifications),
     });
 }

@@ -63,9 +63,12 @@ function compose(): EdgeServices {
       newId,
     });
   else if (s.notifier.kind === 'servicebus')
-    // The adapter (ServiceBusOutputNotifier) exists; draining it into each function's output binding is not wired
-    // yet. Refuse rather than drop notifications silently.
-    throw new Error('WARDEN_NOTIFIER=servicebus is not wired to the HTTP API yet; use eventgrid or none');
+    // Each invocation collects its notifications for its Service Bus output binding (functions/_edge); this one
+    // is only reached by code that has no binding, which is a wiring bug.
+    notifier = {
+      publish: () =>
+        Promise.reject(new Error('BUG: Service Bus notifications go through the invocation output binding')),
+    };
   else notifier = { publish: () => Promise.resolve() };
   const api: ApiServices = {
     store: openMetadataStore(s, clock),
