@@ -27,7 +27,7 @@ export interface LocalStackOptions {
   readonly reset?: boolean;
   /** Event Grid custom topics the emulator creates (e.g. Warden's notification topic). */
   readonly eventGridTopics?: readonly string[];
-  /** Extra app settings for the runtime (override the computed ones). */
+  /** Base app settings for the runtime; the settings that point the app at the emulator override them. */
   readonly appSettings?: Record<string, string>;
   /** Where child output goes (default: stdout, prefixed). */
   readonly output?: (source: 'emulator' | 'runtime' | 'launcher', line: string) => void;
@@ -101,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       '--state-dir',
       emulatorState,
       ...(fresh ? ['--defer-drifts'] : []),
+      // SDK token caches hold tokens by real time; with an advanced clock a one-hour token would look expired.
+      ...(options.testClock ? ['--token-lifetime', '604800'] : []),
       ...(options.eventGridTopics ?? []).flatMap((t) => ['--topic', t]),
     ];
     const emulatorChild = spawnChild('emulator', emulatorArgs, { ...process.env, ...clockEnv }, root, output);
@@ -109,7 +111,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const emulator = JSON.parse(readFileSync(endpointsFile, 'utf8')) as EmulatorEndpointsFile;
 
     const runtimePort = options.runtimePort ?? 7071;
+    // The caller's settings (local.settings Values) are the base; what points the app at the emulator wins.
     const appSettings: Record<string, string> = {
+      ...options.appSettings,
       ...clockEnv,
       // Managed identity exactly as on App Service / Functions: DefaultAzureCredential needs no code change.
       IDENTITY_ENDPOINT: emulator.managedIdentity.IDENTITY_ENDPOINT,
@@ -122,7 +126,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WARDEN_AUTHORITY_HOST: emulator.entraAuthorityHost,
       WARDEN_METADATA_DB: path.join(stateDir, 'metadata.db'),
       WEBSITE_HOSTNAME: `localhost:${runtimePort}`,
-      ...options.appSettings,
     };
     const runtimeEnv = { ...process.env, ...appSettings, NODE_EXTRA_CA_CERTS: emulator.caCertPath };
     const runtimeArgs = [
