@@ -121,9 +121,20 @@ interface DesiredGrant {
 }
 
 const lower = (s: string): string => s.toLowerCase();
-const trimScope = (s: string): string => s.replace(/\/+$/, '');
+const trimScope = (s: string): string => (s.endsWith('/') ? s.replace(/\/+$/, '') : s);
+/** Scopes repeat across thousands of assignments: normalise each distinct string once. */
+const normalised = new Map<string, string>();
+function normScope(scope: string): string {
+  let n = normalised.get(scope);
+  if (n === undefined) {
+    n = lower(trimScope(scope));
+    if (normalised.size > 10_000) normalised.clear();
+    normalised.set(scope, n);
+  }
+  return n;
+}
 export const grantKey = (scope: string, principalId: string, roleGuid: string): string =>
-  `${lower(trimScope(scope))}|${lower(principalId)}|${lower(roleGuid)}`;
+  `${normScope(scope)}|${lower(principalId)}|${lower(roleGuid)}`;
 
 /** The role definition a policy's role reference names (name, GUID or definition id), if known. */
 export function resolveRole(ref: string, roles: Readonly<Record<string, RoleDefinition>>): RoleDefinition | undefined {
@@ -138,8 +149,9 @@ export function grantsDataRead(role: RoleDefinition): boolean {
   );
 }
 
+const PRIVILEGED_GUIDS: ReadonlySet<string> = new Set(PRIVILEGED_ROLES.values());
 function isPrivilegedDefinition(role: RoleDefinition, ref: string): boolean {
-  return isPrivilegedRole(ref) || [...PRIVILEGED_ROLES.values()].includes(role.guid) || isPrivilegedRole(role.roleName);
+  return PRIVILEGED_GUIDS.has(role.guid) || isPrivilegedRole(ref) || isPrivilegedRole(role.roleName);
 }
 
 /** Whether a policy is in force at `now`: enabled and not expired (expiry at exactly `now` counts as expired). */
@@ -152,6 +164,8 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   const now = new Date(input.now);
   if (Number.isNaN(now.getTime())) throw new RangeError(`now must be an ISO date-time, got '${input.now}'`);
   const managed = trimScope(input.scope.scope);
+  const managedKey = normScope(managed);
+  const withinManaged = new Map<string, boolean>();
   const approvals = input.approvals ?? NO_APPROVALS;
   const stopped = input.stoppedDrifts ?? {};
   const notes: AccessPlanNote[] = [];
@@ -180,9 +194,11 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
 
   // ---- desired: policies in force, minus what the guardrails forbid
   const inForce = [...input.policies]
-    .sort((a, b) => a.id.localeCompare(b.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .filter((p) => {
-      if (!isWithinScope(p.scope, managed)) {
+      let inside = withinManaged.get(p.scope);
+      if (inside === undefined) withinManaged.set(p.scope, (inside = isWithinScope(p.scope, managed)));
+      if (!inside) {
         note('outside-scope', p.id, `policy ${p.id} targets ${p.scope}, which is outside managed scope ${managed}`);
         return false;
       }
@@ -307,7 +323,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
     atOrBelow++;
     if (desired.has(key)) continue;
     const wardenMade = lower(a.name) === roleAssignmentName(a.scope, a.principalId, a.roleDefinitionGuid);
-    const atManaged = lower(trimScope(a.scope)) === lower(managed);
+    const atManaged = normScope(a.scope) === managedKey;
     const drift = (input.scope.mode === 'exclusive' && atManaged) || wardenMade;
     if (!drift) {
       if (input.scope.mode === 'additive' && atManaged)
