@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FunctionOutput, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 import type { z } from 'zod';
 
 import type { AnyApiRoute, RouteInput } from '../../shared/api/api-route';
@@ -9,6 +10,7 @@ import { AuthError } from '../../shared/auth/auth-error';
 import { hasRole, type Principal } from '../../shared/auth/principal';
 import { ServiceBusOutputNotifier } from '../../shared/cloud/azure/service-bus-output-notifier';
 import { ensureError, TransientCloudError, ValidationError } from '../../shared/domain/errors';
+import { durableOrchestrationQuery } from './durable-orchestration-query';
 import { PayloadTooLargeError, PreconditionRequiredError, UnsupportedMediaTypeError } from './edge-errors';
 import type { EdgeServices, EdgeServicesProvider } from './edge-services';
 import { toProblem } from './problem-details';
@@ -207,6 +209,11 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, n
       return { status: problem.status, headers: problem.headers, body: JSON.stringify(problem.body) };
     }
     const log = { error: (...args: unknown[]) => context.error(...args) };
+    if (route.capability === 'orchestrations')
+      services = {
+        ...services,
+        api: { ...services.api, orchestrations: durableOrchestrationQuery(df.getClient(context)) },
+      };
     if (!notifications) return handleApiRequest(route, request, services, log);
     const outbox = new ServiceBusOutputNotifier(services.api.clock, services.api.newId);
     const response = await handleApiRequest(

@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import * as df from 'durable-functions';
 
 import type { AnyApiRoute } from '../../shared/api/api-route';
 import { apiHandler } from './api-handler';
@@ -17,6 +18,7 @@ export function registerRoutes(routes: readonly AnyApiRoute[], provider: EdgeSer
       route: route.route,
       authLevel: 'anonymous',
       ...(notifications ? { extraOutputs: [notifications] } : {}),
+      ...(route.capability === 'orchestrations' ? { extraInputs: [df.input.durableClient()] } : {}),
       handler: apiHandler(route, provider, notifications),
     });
 }

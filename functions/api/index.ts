@@ -2,6 +2,7 @@
 import './metadata-http';
 import './approvals-http';
 import './audit-http';
+import './orchestrations-http';
 import './status-http';
 import './openapi-http';
 import './audit-head-timer';

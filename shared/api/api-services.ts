@@ -1,6 +1,7 @@
 import type { Notifier } from '../cloud/ports/notifier';
 import type { Clock } from '../domain/clock';
 import type { MetadataStore } from '../metadata/metadata-store';
+import type { OrchestrationQuery } from './orchestrations/orchestration-query';
 import type { RemediationStarter } from './remediation-starter';
 
 /** Settings the API's use cases read (validated at composition). */
@@ -22,6 +23,8 @@ export interface ApiServices {
   readonly settings: ApiSettings;
   /** A new unique id (approval ids, event ids). */
   readonly newId: () => string;
+  /** The durable engine's view of orchestrations (per invocation, from the durable client binding). */
+  readonly orchestrations?: OrchestrationQuery;
   /** Reports a failure that must not fail the request (a notification that could not be sent). */
   readonly reportError?: (event: string, error: unknown, fields?: Record<string, unknown>) => void;
 }

@@ -6,6 +6,7 @@ import { APPROVAL_ROUTES } from './approvals/approval-routes';
 import { AUDIT_ROUTES } from './audit/audit-routes';
 import { METADATA_ROUTES } from './metadata/metadata-routes';
 import { buildOpenApiDocument } from './openapi';
+import { ORCHESTRATION_ROUTES } from './orchestrations/orchestration-routes';
 import { STATUS_ROUTES } from './status/status-routes';
 
 const OPENAPI_ROUTE: AnyApiRoute = defineRoute({
@@ -32,7 +33,7 @@ const OPENAPI_ROUTE: AnyApiRoute = defineRoute({
  * `functions/api/*` registers exactly these, the OpenAPI document is generated from them and the route × role
  * test walks them.
  *
- * Roles: Warden.Reader reads (status, metadata, approvals, audit query, OpenAPI); Warden.Operator decides
+ * Roles: Warden.Reader reads (status, orchestrations, metadata, approvals, audit query, OpenAPI); Warden.Operator decides
  * approvals (and, with the remediation issues, triggers remediations); Warden.PolicyAdmin writes metadata;
  * Warden.Auditor exports the audit log and verifies its chain. Only health is anonymous.
  */
@@ -40,6 +41,7 @@ export const API_ROUTES: readonly AnyApiRoute[] = [
   ...METADATA_ROUTES,
   ...APPROVAL_ROUTES,
   ...AUDIT_ROUTES,
+  ...ORCHESTRATION_ROUTES,
   ...STATUS_ROUTES,
   OPENAPI_ROUTE,
 ];

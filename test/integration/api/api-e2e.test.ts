@@ -278,6 +278,14 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
     assert.equal(decided?.data.decision, 'approved');
   });
 
+  test('orchestration status and list through the durable client binding', async () => {
+    const list = await api('GET', 'orchestrations', { token: tokens.ada });
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.ok(Array.isArray((list.body as { items: unknown[] }).items));
+    const missing = await api('GET', 'orchestrations/no-such-instance', { token: tokens.ada });
+    assert.equal(missing.status, 404, JSON.stringify(missing.body));
+  });
+
   test('OpenAPI at /api/openapi.json lists every route', async () => {
     const doc = await api('GET', 'openapi.json', { token: tokens.ada });
     assert.equal(doc.status, 200);

@@ -15,6 +15,7 @@ import { handleApiRequest } from '../../../../functions/_edge/api-handler';
 import type { EdgeServices } from '../../../../functions/_edge/edge-services';
 import type { AnyApiRoute } from '../../../../shared/api/api-route';
 import type { ApiServices } from '../../../../shared/api/api-services';
+import type { OrchestrationSummary } from '../../../../shared/api/orchestrations/orchestration-query';
 import type { ApprovedRequest, RemediationStarter } from '../../../../shared/api/remediation-starter';
 import { API_ROUTES } from '../../../../shared/api/route-table';
 import { EntraTokenValidator } from '../../../../shared/auth/entra-token-validator';
@@ -76,6 +77,17 @@ export class ApiHarness {
   readonly notifications: Notification[] = [];
   readonly started: ApprovedRequest[] = [];
   notifierFails = false;
+  /** What the fake durable client knows. */
+  readonly orchestrations: OrchestrationSummary[] = ['Running', 'Completed', 'Failed', 'Completed', 'Running'].map(
+    (runtimeStatus, i) => ({
+      instanceId: `reconcileAccess-${i}`,
+      name: 'reconcileAccess',
+      runtimeStatus,
+      createdTime: new Date(NOW.getTime() - (5 - i) * 60_000).toISOString(),
+      lastUpdatedTime: NOW.toISOString(),
+      customStatus: null,
+    }),
+  );
   /** What the edge logged as errors (500/503), for assertions and debugging. */
   readonly errors: unknown[] = [];
   readonly clock = fixedClock(NOW);
@@ -128,6 +140,18 @@ export class ApiHarness {
       clock: this.clock,
       settings: { wardenPrincipalIds: [WARDEN_MI], killSwitch: false, appVersion: '9.9.9-test' },
       newId: () => `t${++this.ids}-${randomUUID().slice(0, 8)}`,
+      orchestrations: {
+        get: (id) => Promise.resolve(this.orchestrations.find((o) => o.instanceId === id)),
+        list: (f) =>
+          Promise.resolve(
+            this.orchestrations.filter(
+              (o) =>
+                (!f.runtimeStatus || f.runtimeStatus.includes(o.runtimeStatus)) &&
+                (!f.createdFrom || o.createdTime >= f.createdFrom) &&
+                (!f.createdTo || o.createdTime <= f.createdTo),
+            ),
+          ),
+      },
     };
     this.edge = {
       authenticator: new EntraTokenValidator({

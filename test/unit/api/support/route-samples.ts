@@ -109,7 +109,10 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
     case 'getStatus':
     case 'health':
     case 'getOpenApi':
+    case 'listOrchestrations':
       return {};
+    case 'getOrchestration':
+      return { params: { instanceId: 'reconcileAccess-0' } };
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
     case 'approveApproval':
