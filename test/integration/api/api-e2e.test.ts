@@ -233,6 +233,11 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
     assert.equal(entry?.action, 'access_policies.insert');
     assert.equal(entry?.actor, `${ADA} (Ada Lovelace)`);
     assert.equal(entry?.correlation_id, 'e2e-create');
+    const scope = await api('GET', `metadata/managed_scopes${RG}`, { token: tokens.ada });
+    assert.equal(scope.status, 200, JSON.stringify(scope.body));
+    assert.equal((scope.body as { scope: string }).scope, RG);
+    const traversal = await api('GET', `metadata/managed_scopes${RG}/%2E%2E/%2E%2E`, { token: tokens.ada });
+    assert.ok([400, 404].includes(traversal.status), `traversal: ${traversal.status}`);
     const verify = await api('GET', 'audit/verify', { token: tokens.grace });
     assert.equal((verify.body as { ok: boolean }).ok, true);
     assert.equal((await api('GET', 'audit/verify', { token: tokens.ada })).status, 403, 'Ada is no auditor');
