@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { fixedClock } from '../../../shared/domain/clock';
+import { type MetadataStore, openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
+import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
+import { readDemoWorld, seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
+import { handleResourceEvent, sweepEnforcement } from '../../../shared/orchestrations/enforcement-triggers';
+import type { OrchestrationClient } from '../../../shared/orchestrations/orchestration-client';
+import { RG, STORAGE } from '../../fixtures/access/access-fixtures';
+
+describe('enforcement triggers (event handler, sweep)', () => {
+  let store: MetadataStore;
+  let dir: string;
+  const started: { name: string; instanceId: string; input: unknown }[] = [];
+  const client: OrchestrationClient = {
+    getStatus: () => Promise.resolve(undefined),
+    startNew: (name, o) => {
+      started.push({ name, ...o });
+      return Promise.resolve(o.instanceId);
+    },
+    raiseEvent: () => Promise.resolve(),
+  };
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'warden-trig-'));
+    store = openSqliteMetadataStore({ file: path.join(dir, 'm.db'), clock: fixedClock('2026-11-25T12:00:00Z') });
+    await seedDemoWorld(store, readDemoWorld(findRepoRoot(__dirname)));
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const event = (id: string, resourceUri: string, operationName: string) => ({
+    id,
+    eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+    subject: resourceUri,
+    data: { resourceUri, operationName },
+  });
+
+  test('an out-of-band role assignment starts reconcileAccess once, however often it is delivered', async () => {
+    started.length = 0;
+    const ev = event(
+      'e-1',
+      `${RG}/providers/Microsoft.Authorization/roleAssignments/13b3a5c9-8a49-4739-852c-fd0d71ad6f11`,
+      'Microsoft.Authorization/roleAssignments/write',
+    );
+    const first = await handleResourceEvent(store, client, ev);
+    assert.equal(first.handled, 'started');
+    assert.deepEqual(await handleResourceEvent(store, client, ev), { handled: 'duplicate' });
+    assert.deepEqual(await handleResourceEvent(store, client, ev), { handled: 'duplicate' });
+    assert.equal(started.length, 1);
+    assert.equal(started[0]?.instanceId, reconcileAccessInstanceId(RG));
+    assert.equal((started[0]?.input as { requestedBy: string }).requestedBy, 'warden (event e-1)');
+  });
+
+  test('a write on the raw-data account starts enforceNetwork; an ungoverned resource is dismissed cheaply', async () => {
+    started.length = 0;
+    assert.equal(
+      (await handleResourceEvent(store, client, event('e-2', STORAGE, 'Microsoft.Storage/storageAccounts/write')))
+        .handled,
+      'started',
+    );
+    assert.equal(started[0]?.instanceId, enforceNetworkInstanceId(STORAGE));
+    const sql = `${RG}/providers/Microsoft.Sql/servers/sql-onprem-mirror`;
+    const r = await handleResourceEvent(store, client, event('e-3', sql, 'Microsoft.Sql/servers/write'));
+    assert.equal(r.handled, 'dismissed');
+    assert.equal(started.length, 1);
+  });
+
+  test('bad events are recorded as poison with their reason, never thrown, never acted on', async () => {
+    started.length = 0;
+    assert.equal((await handleResourceEvent(store, client, { eventType: 'x' })).handled, 'invalid');
+    const noSubject = await handleResourceEvent(store, client, {
+      id: 'e-4',
+      eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+      data: {},
+    });
+    assert.equal(noSubject.handled, 'invalid');
+    assert.equal((await handleResourceEvent(store, client, event('e-5', 'https://x', 'w'))).handled, 'invalid');
+    assert.equal(
+      (await handleResourceEvent(store, client, { ...event('e-6', STORAGE, 'w'), eventType: 'Contoso.Thing' })).handled,
+      'dismissed',
+    );
+    const poison = await store.events.listPoison();
+    assert.ok(poison.some((p) => p.messageId === 'e-4' && /names no resource/.test(p.reason)));
+    assert.ok(poison.some((p) => p.messageId === null && /no id/.test(p.reason)));
+    assert.equal(started.length, 0);
+  });
+
+  test('the sweep starts every managed scope and every governed resource once', async () => {
+    started.length = 0;
+    const r = await sweepEnforcement(store, client, new Date('2026-11-25T12:01:00Z'));
+    assert.deepEqual(
+      r.access.map((s) => s.instanceId),
+      [reconcileAccessInstanceId(RG)],
+    );
+    assert.equal(r.network.length, 2);
+    assert.ok(started.every((s) => (s.input as { requestedBy: string }).requestedBy === 'warden (sweep)'));
+  });
+});
