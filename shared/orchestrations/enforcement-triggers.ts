@@ -44,6 +44,9 @@ export async function handleResourceEvent(
     return { handled: 'invalid', reason: route.reason };
   }
   if (route.action === 'dismiss') return { handled: 'dismissed', reason: route.reason };
+  // The receipt is taken before the start: a redelivery racing this one is a duplicate. If the start then fails
+  // (transient), the error goes back to Event Grid but its redelivery is deduped — the sweep (every minute) is the
+  // safety net. A `forgetReceipt` on EventReceipts would close that gap (proposed to the store's owner).
   if (!(await store.events.firstReceipt(id, source))) return { handled: 'duplicate' };
   const common = {
     correlationId: `event-${id}`.slice(0, 128),
