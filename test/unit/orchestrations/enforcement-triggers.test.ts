@@ -10,6 +10,7 @@ import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
 import { readDemoWorld, seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
 import { handleResourceEvent, sweepEnforcement } from '../../../shared/orchestrations/enforcement-triggers';
+import { handleMetadataChange } from '../../../shared/orchestrations/metadata-change-trigger';
 import type { OrchestrationClient } from '../../../shared/orchestrations/orchestration-client';
 import { RG, STORAGE } from '../../fixtures/access/access-fixtures';
 
@@ -101,5 +102,103 @@ describe('enforcement triggers (event handler, sweep)', () => {
     );
     assert.equal(r.network.length, 2);
     assert.ok(started.every((s) => (s.input as { requestedBy: string }).requestedBy === 'warden (sweep)'));
+  });
+});
+
+describe('metadata change trigger', () => {
+  let store: MetadataStore;
+  let dir: string;
+  const started: { name: string; instanceId: string; input: { requestedBy: string } }[] = [];
+  const client: OrchestrationClient = {
+    getStatus: () => Promise.resolve(undefined),
+    startNew: (name, o) => {
+      started.push({ name, instanceId: o.instanceId, input: o.input as { requestedBy: string } });
+      return Promise.resolve(o.instanceId);
+    },
+    raiseEvent: () => Promise.resolve(),
+  };
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'warden-chg-'));
+    store = openSqliteMetadataStore({ file: path.join(dir, 'm.db'), clock: fixedClock('2026-11-25T12:00:00Z') });
+    await seedDemoWorld(store, readDemoWorld(findRepoRoot(__dirname)));
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an inserted policy reconciles its managed scope on behalf of the row’s writer', async () => {
+    started.length = 0;
+    await store.accessPolicies.upsert(
+      {
+        id: 'ap-grace-reader',
+        principal_id: 'b9cda072-27d0-4fb2-9769-cef0d3d47e1d',
+        principal_type: 'User',
+        role: 'Reader',
+        scope: `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw`,
+        justification: 'audit',
+      },
+      { actor: 'ada (6690be11-5387-4f81-9be0-9eba69a0dd12)' },
+    );
+    const r = await handleMetadataChange(store, client, {
+      table: 'access_policies',
+      key: 'ap-grace-reader',
+      correlationId: 'c1',
+    });
+    assert.equal(r.note, null);
+    assert.deepEqual(
+      started.map((s) => [s.instanceId, s.input.requestedBy]),
+      [[reconcileAccessInstanceId(RG), 'ada (6690be11-5387-4f81-9be0-9eba69a0dd12)']],
+    );
+  });
+
+  test('a deleted policy sweeps (its grant must go); a changed network rule enforces its resource', async () => {
+    started.length = 0;
+    const del = await handleMetadataChange(store, client, {
+      table: 'access_policies',
+      key: 'ap-gone',
+      correlationId: 'c2',
+    });
+    assert.match(del.note ?? '', /deleted/);
+    assert.equal(del.started.length, 3, 'one scope and two governed resources');
+    started.length = 0;
+    const nr = await handleMetadataChange(store, client, {
+      table: 'network_rules',
+      key: 'nr-stfraudraw',
+      correlationId: 'c3',
+    });
+    assert.equal(nr.started[0]?.instanceId, enforceNetworkInstanceId(STORAGE));
+    assert.equal(started[0]?.input.requestedBy, 'demo-seed');
+  });
+
+  test('an access exemption reconciles the scopes it touches; other tables and unknown keys start nothing they should not', async () => {
+    started.length = 0;
+    await store.exemptions.upsert(
+      {
+        id: 'ex-1',
+        target: RG,
+        kind: 'access',
+        reason: 'migration',
+        expires_at: '2026-11-26T00:00:00Z',
+        approved_by: 'b9cda072-27d0-4fb2-9769-cef0d3d47e1d',
+      },
+      { actor: 'ada' },
+    );
+    const ex = await handleMetadataChange(store, client, { table: 'exemptions', key: 'ex-1', correlationId: 'c4' });
+    assert.equal(ex.started[0]?.instanceId, reconcileAccessInstanceId(RG));
+    assert.match(
+      (await handleMetadataChange(store, client, { table: 'models', key: 'm', correlationId: 'c5' })).note ?? '',
+      /not enforcement's/,
+    );
+    assert.match(
+      (await handleMetadataChange(store, client, { table: 'managed_scopes', key: `${RG}2`, correlationId: 'c6' }))
+        .note ?? '',
+      /no longer managed/,
+    );
+    assert.match(
+      (await handleMetadataChange(store, client, { table: 'network_rules', key: 'nr-x', correlationId: 'c7' })).note ??
+        '',
+      /deleted/,
+    );
   });
 });
