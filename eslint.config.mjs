@@ -73,6 +73,29 @@ export default tseslint.config(
     },
   },
   {
+    files: ['lib/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/shared/**',
+                '**/functions/**',
+                '**/runtime/**',
+                '**/emulator/**',
+                '**/cli/**',
+                '**/launcher/**',
+              ],
+              message: 'lib/ is neutral code the runtime, the emulator and the app all use: it imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['emulator/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
