@@ -209,11 +209,17 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, n
       return { status: problem.status, headers: problem.headers, body: JSON.stringify(problem.body) };
     }
     const log = { error: (...args: unknown[]) => context.error(...args) };
-    if (route.capability === 'orchestrations')
+    if (route.durableClient) {
+      const client = df.getClient(context);
       services = {
         ...services,
-        api: { ...services.api, orchestrations: durableOrchestrationQuery(df.getClient(context)) },
+        api: {
+          ...services.api,
+          orchestrations: durableOrchestrationQuery(client),
+          ...(services.remediationsFor ? { remediations: services.remediationsFor(client) } : {}),
+        },
       };
+    }
     if (!notifications) return handleApiRequest(route, request, services, log);
     const outbox = new ServiceBusOutputNotifier(services.api.clock, services.api.newId);
     const response = await handleApiRequest(

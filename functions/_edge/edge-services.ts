@@ -1,4 +1,7 @@
+import type { DurableClient } from 'durable-functions';
+
 import type { ApiServices } from '../../shared/api/api-services';
+import type { RemediationStarter } from '../../shared/api/remediation-starter';
 import type { Principal } from '../../shared/auth/principal';
 
 /** What authenticates a bearer header (the EntraTokenValidator). */
@@ -10,6 +13,11 @@ export interface BearerAuthenticator {
 export interface EdgeServices {
   readonly authenticator: BearerAuthenticator;
   readonly api: ApiServices;
+  /**
+   * Builds the remediation starter over the invocation's durable client (routes declaring `durableClient`); when
+   * absent, `api.remediations` is used as composed.
+   */
+  readonly remediationsFor?: (client: DurableClient) => RemediationStarter;
   /** Largest JSON body accepted, bytes (413 beyond). */
   readonly bodyLimitBytes: number;
 }

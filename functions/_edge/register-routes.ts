@@ -18,7 +18,7 @@ export function registerRoutes(routes: readonly AnyApiRoute[], provider: EdgeSer
       route: route.route,
       authLevel: 'anonymous',
       ...(notifications ? { extraOutputs: [notifications] } : {}),
-      ...(route.capability === 'orchestrations' ? { extraInputs: [df.input.durableClient()] } : {}),
+      ...(route.durableClient ? { extraInputs: [df.input.durableClient()] } : {}),
       handler: apiHandler(route, provider, notifications),
     });
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import type { DurableClient } from 'durable-functions';
+
 import type { ApiServices } from '../../shared/api/api-services';
 import { noRemediationStarter, type RemediationStarter } from '../../shared/api/remediation-starter';
 import { EntraTokenValidator } from '../../shared/auth/entra-token-validator';
@@ -11,6 +13,8 @@ import { appSettings } from '../../shared/config/load-settings';
 import { clockFromSettings } from '../../shared/config/settings-clock';
 import type { Clock } from '../../shared/domain/clock';
 import { openMetadataStore } from '../../shared/metadata/open-metadata-store';
+import { createEnforcementRemediationStarter } from '../../shared/orchestrations/approved-remediation-starter';
+import { fromDurableClient } from '../../shared/orchestrations/orchestration-client';
 import { type EdgeServices, type EdgeServicesProvider } from '../_edge/edge-services';
 
 /** What the composition root may swap (the remediation issues wire their starter here; tests their fakes). */
@@ -94,6 +98,14 @@ function compose(): EdgeServices {
       now: () => clock.now().getTime(),
     }),
     api,
+    // Approvals start their remediation (reconcileAccess / enforceNetwork) over the invocation's durable client,
+    // unless the composition root provided a starter.
+    ...(overrides.remediations
+      ? {}
+      : {
+          remediationsFor: (client: DurableClient) =>
+            createEnforcementRemediationStarter(fromDurableClient(client), api.store),
+        }),
     bodyLimitBytes: s.api.bodyLimitBytes,
   };
 }

@@ -69,6 +69,11 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   readonly ifMatch: IfMatchPolicy;
   /** Whether the response carries an ETag. */
   readonly etag?: boolean;
+  /**
+   * The use case needs the durable engine (orchestration status, or starting the remediation of an approval): the
+   * edge adds the durable client input binding and builds the per-invocation ports from it.
+   */
+  readonly durableClient?: boolean;
   /** Response content type when not JSON (e.g. NDJSON export). */
   readonly responseContentType?: string;
   handle(input: RouteInput<P, Q, B>, services: ApiServices): Promise<RouteResult>;

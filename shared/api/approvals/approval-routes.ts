@@ -30,6 +30,7 @@ function decisionRoute(decision: 'approved' | 'rejected'): AnyApiRoute {
     successStatus: 200,
     ifMatch: 'optional',
     etag: true,
+    durableClient: decision === 'approved',
     handle: async ({ params, body, expectedVersion, principal, correlationId }, services) => {
       const out = await decideApproval(
         services,

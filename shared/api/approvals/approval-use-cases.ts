@@ -95,7 +95,10 @@ export async function decideApproval(
       remediation = await services.remediations.start({ approval, actor, correlationId: caller.correlationId });
     } catch (e) {
       services.reportError?.('approval.remediation-start-failed', e, { approvalId: id });
-      remediation = { started: false, reason: 'the remediation could not be started; the sweep retries it' };
+      remediation = {
+        started: false,
+        reason: 'the remediation could not be started (see the logs); the decision is recorded',
+      };
     }
   }
   return { approval, remediation };

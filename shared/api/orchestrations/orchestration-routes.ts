@@ -57,6 +57,7 @@ export const ORCHESTRATION_ROUTES: readonly AnyApiRoute[] = [
     response: pageSchema(SummarySchema),
     successStatus: 200,
     ifMatch: 'none',
+    durableClient: true,
     handle: async ({ query: q }, services) => {
       const after = decodeContinuation<string>('orchestrations', q.continuationToken, 'string');
       const limit = q.limit ?? DEFAULT_PAGE_SIZE;
@@ -92,6 +93,7 @@ export const ORCHESTRATION_ROUTES: readonly AnyApiRoute[] = [
     response: SummarySchema,
     successStatus: 200,
     ifMatch: 'none',
+    durableClient: true,
     handle: async ({ params }, services) => {
       const o = await query(services).get(params.instanceId);
       if (!o) throw new NotFoundError('orchestration', params.instanceId);

@@ -267,6 +267,11 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
       headers: { 'x-correlation-id': 'e2e-approve' },
     });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    // The fixture app registers the API only: the hand-over to reconcileAccess is attempted over the durable
+    // client and reported, and the decision stands either way.
+    const remediation = (ok.body as { remediation: { started: boolean; reason?: string } }).remediation;
+    assert.equal(typeof remediation.started, 'boolean');
+    if (!remediation.started) assert.ok(remediation.reason);
     const deadline = Date.now() + 15_000;
     while (received.filter((e) => e.subject === `approvals/${approvalId}`).length < 2 && Date.now() < deadline) {
       await emulator.admin('POST', '/admin/eventgrid/flush');
