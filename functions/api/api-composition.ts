@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { app } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 
 import type { ApiServices } from '../../shared/api/api-services';
@@ -109,6 +110,13 @@ function compose(): EdgeServices {
     bodyLimitBytes: s.api.bodyLimitBytes,
   };
 }
+
+/** Closes the store when the host stops the app (the local runtime runs appTerminate hooks; so does the worker). */
+app.hook.appTerminate(async () => {
+  const composed = cached;
+  cached = undefined;
+  if (composed) await (await composed.catch(() => undefined))?.api.store.close();
+});
 
 /** The provider every API function resolves its services through. */
 export const apiServices: EdgeServicesProvider = () => {
