@@ -18,7 +18,7 @@ import { createEnforcementRemediationStarter } from '../../shared/orchestrations
 import { fromDurableClient } from '../../shared/orchestrations/orchestration-client';
 import { type EdgeServices, type EdgeServicesProvider } from '../_edge/edge-services';
 
-/** What the composition root may swap (the remediation issues wire their starter here; tests their fakes). */
+/** What a composition root may swap (default starter: enforcement's, over the invocation's durable client). */
 export interface ApiOverrides {
   readonly clock?: Clock;
   readonly remediations?: RemediationStarter;
