@@ -28,7 +28,7 @@ const nondeterministic = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.warden/**', 'bench/results/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', '.build/**', 'node_modules/**', '.warden/**', 'bench/results/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
