@@ -25,8 +25,10 @@ export interface LocalStackOptions {
   readonly testClock?: boolean;
   /** Start from empty state (emulator reseeded from the demo world, runtime state cleared). */
   readonly reset?: boolean;
-  /** Event Grid custom topics the emulator creates (e.g. Warden's notification topic). */
+  /** Event Grid custom topics the emulator creates besides Warden's notification topic. */
   readonly eventGridTopics?: readonly string[];
+  /** The custom topic Warden's notifications go to (default `warden-notifications`). */
+  readonly notificationTopic?: string;
   /** Base app settings for the runtime; the settings that point the app at the emulator override them. */
   readonly appSettings?: Record<string, string>;
   /** Where child output goes (default: stdout, prefixed). */
@@ -110,6 +112,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await waitFor(() => existsSync(endpointsFile), 30_000, 'the emulator to write endpoints.json', emulatorChild);
     const emulator = JSON.parse(readFileSync(endpointsFile, 'utf8')) as EmulatorEndpointsFile;
 
+    // Warden publishes its notifications (remediation outcomes, approval requests, the audit head) as CloudEvents to
+    // a custom topic, as on Azure; locally the emulator's. The topic key goes to the runtime's environment only.
+    const topicName = options.notificationTopic ?? 'warden-notifications';
+    const topic = await emulatorAdmin(emulator, 'PUT', `/eventgrid/topics/${topicName}`, {
+      inputSchema: 'CloudEventSchemaV1_0',
+    });
+    if (topic.status >= 300) throw new Error(`Creating the notification topic failed: ${topic.status} ${topic.text}`);
+    const { endpoint: topicEndpoint, key1: topicKey } = JSON.parse(topic.text) as { endpoint: string; key1: string };
+
     const runtimePort = options.runtimePort ?? 7071;
     // The caller's settings (local.settings Values) are the base; what points the app at the emulator wins.
     const appSettings: Record<string, string> = {
@@ -126,8 +137,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WARDEN_AUTHORITY_HOST: emulator.entraAuthorityHost,
       WARDEN_METADATA_DB: path.join(stateDir, 'metadata.db'),
       WEBSITE_HOSTNAME: `localhost:${runtimePort}`,
+      WARDEN_NOTIFIER: 'eventgrid',
+      WARDEN_NOTIFY_EVENTGRID_ENDPOINT: topicEndpoint,
     };
-    const runtimeEnv = { ...process.env, ...appSettings, NODE_EXTRA_CA_CERTS: emulator.caCertPath };
+    const runtimeEnv = {
+      ...process.env,
+      ...appSettings,
+      WARDEN_NOTIFY_EVENTGRID_KEY: topicKey,
+      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+    };
     const runtimeArgs = [
       path.join(root, 'dist', 'runtime', 'main.js'),
       '--app',
