@@ -4,12 +4,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { findRepoRoot } from '../lib/find-repo-root';
 import { loadSettings } from '../shared/config/load-settings';
 import { readLocalSettingsValues, withLocalSettings } from '../shared/config/local-settings-file';
 import { clockFromSettings } from '../shared/config/settings-clock';
 import { SettingsError } from '../shared/config/settings-error';
 import { describeMetadata } from '../shared/metadata/metadata-summary';
-import { findRepoRoot } from '../shared/metadata/seed/find-repo-root';
 import { prepareLocalMetadata } from '../shared/metadata/seed/prepare-local-metadata';
 import { readDemoWorld } from '../shared/metadata/seed/seed-demo-world';
 import { type LocalStack, startLocalStack } from './local-stack';

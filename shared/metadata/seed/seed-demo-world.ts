@@ -3,11 +3,11 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import { ValidationError } from '../../domain/errors';
 import { type MetadataTableName } from '../../domain/metadata/metadata-tables';
 import { toFieldIssues } from '../../domain/metadata/metadata-tables';
 import type { MetadataStore } from '../metadata-store';
-import { findRepoRoot } from './find-repo-root';
 
 /** Seeding order: scopes before the policies on them, models before the rules about them. */
 export const SEED_ORDER: readonly MetadataTableName[] = [

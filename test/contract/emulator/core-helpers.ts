@@ -12,7 +12,7 @@ import path from 'node:path';
 import { notImplemented } from '../../../emulator/core/errors';
 import type { DemoDrift, DemoWorld, EmulatorContext, EmulatorModule } from '../../../emulator/core/module';
 import { ARM_AUDIENCES } from '../../../emulator/entra/token-service';
-import { findRepoRoot } from '../../../emulator/seed/world';
+import { findRepoRoot } from '../../../lib/find-repo-root';
 
 export function tempStateDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-emu-'));

@@ -18,7 +18,7 @@ import {
 import { ClientSecretCredential } from '@azure/identity';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
-import { findRepoRoot } from '../../../emulator/seed/world';
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import {
   notifications,
   probeModule,

@@ -17,7 +17,7 @@ import { ClientSecretCredential, UsernamePasswordCredential } from '@azure/ident
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
-import { findRepoRoot } from '../../../emulator/seed/world';
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import { probeModule, request, tempStateDir, testWorld } from './core-helpers';
 
 const world = testWorld();

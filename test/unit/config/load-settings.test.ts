@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import { loadSettings } from '../../../shared/config/load-settings';
 import { APP_SETTINGS, HOST_SETTINGS, SECRET_SETTINGS } from '../../../shared/config/settings';
 import { clockFromSettings } from '../../../shared/config/settings-clock';
 import { SettingsError } from '../../../shared/config/settings-error';
-import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
 
 const root = findRepoRoot(__dirname);
 const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as {

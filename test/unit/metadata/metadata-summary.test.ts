@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import { describeMetadata } from '../../../shared/metadata/metadata-summary';
-import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
 import { prepareLocalMetadata } from '../../../shared/metadata/seed/prepare-local-metadata';
 
 test('prepare migrates and seeds once; the summary names counts, intent and the audit chain', async () => {

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 
 import { BUILT_IN_ROLES } from '../../../emulator/arm/builtin-roles';
 import { actionMatches, type Permission } from '../../../emulator/arm/rbac';
-import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import {
   ACTIVITIES,
   ENFORCEMENT_CATALOG,

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { findRepoRoot } from '../../../lib/find-repo-root';
 import { fixedClock } from '../../../shared/domain/clock';
 import { type MetadataStore, openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
-import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
 import { readDemoWorld, seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
 import { handleResourceEvent, sweepEnforcement } from '../../../shared/orchestrations/enforcement-triggers';

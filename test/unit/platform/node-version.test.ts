@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { findRepoRoot } from '../../../shared/metadata/seed/find-repo-root';
+import { findRepoRoot } from '../../../lib/find-repo-root';
 
 const root = findRepoRoot(__dirname);
 

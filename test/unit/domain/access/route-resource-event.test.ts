@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
+import { findRepoRoot } from '../../../../lib/find-repo-root';
 import { routeResourceEvent } from '../../../../shared/domain/access/route-resource-event';
-import { findRepoRoot } from '../../../../shared/metadata/seed/find-repo-root';
 import { LINKED_SERVICE, RG, STORAGE, SUB } from '../../../fixtures/access/access-fixtures';
 
 const known = { managedScopes: [RG], governedResources: [STORAGE, LINKED_SERVICE] };

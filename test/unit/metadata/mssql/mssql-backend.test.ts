@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { findRepoRoot } from '../../../../lib/find-repo-root';
 import { fixedClock } from '../../../../shared/domain/clock';
 import { PreconditionFailedError } from '../../../../shared/domain/errors';
 import { METADATA_TABLE_NAMES } from '../../../../shared/domain/metadata/metadata-tables';
 import { allColumns } from '../../../../shared/metadata/database';
 import { MetadataStore } from '../../../../shared/metadata/metadata-store';
 import { AUDIT_LOCK_RESOURCE, auditLockSql, MssqlBackend } from '../../../../shared/metadata/mssql/mssql-backend';
-import { findRepoRoot } from '../../../../shared/metadata/seed/find-repo-root';
 import { SAMPLE_ROWS } from '../../domain/metadata/sample-rows';
 import { RecordingMssqlDriver, recordingMssqlKysely } from './recording-driver';
 
