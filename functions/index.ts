@@ -5,6 +5,8 @@
 // Health: the API's route table registers the one anonymous route, GET /api/health (functions/api/status-http.ts);
 // a second registration here would collide with its function name and route.
 import './api';
+import './access';
+import './network';
 
 import { appSettings } from '../shared/config/load-settings';
 

@@ -217,6 +217,7 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, n
           ...services.api,
           orchestrations: durableOrchestrationQuery(client),
           ...(services.remediationsFor ? { remediations: services.remediationsFor(client) } : {}),
+          ...(services.enforcementFor ? { enforcement: services.enforcementFor(client) } : {}),
         },
       };
     }

@@ -3,6 +3,7 @@ import './metadata-http';
 import './approvals-http';
 import './audit-http';
 import './orchestrations-http';
+import './enforcement-http';
 import './status-http';
 import './openapi-http';
 import './audit-head-timer';

@@ -9,7 +9,8 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export type RouteAccess = WardenRole | 'anonymous';
 
 /** The capability (registration file under functions/api/) a route belongs to. */
-export type ApiCapability = 'metadata' | 'approvals' | 'audit' | 'orchestrations' | 'status' | 'openapi' | 'health';
+export type ApiCapability =
+  'metadata' | 'approvals' | 'audit' | 'orchestrations' | 'status' | 'openapi' | 'health' | 'enforcement';
 
 /** How a route treats `If-Match`. */
 export type IfMatchPolicy =

@@ -1,6 +1,7 @@
 import type { Notifier } from '../cloud/ports/notifier';
 import type { Clock } from '../domain/clock';
 import type { MetadataStore } from '../metadata/metadata-store';
+import type { EnforcementCommands } from './enforcement/enforcement-commands';
 import type { OrchestrationQuery } from './orchestrations/orchestration-query';
 import type { RemediationStarter } from './remediation-starter';
 
@@ -25,6 +26,8 @@ export interface ApiServices {
   readonly newId: () => string;
   /** The durable engine's view of orchestrations (per invocation, from the durable client binding). */
   readonly orchestrations?: OrchestrationQuery;
+  /** Dry-run plans and start-or-requeue of the enforcement remediations (per invocation, over its durable client). */
+  readonly enforcement?: EnforcementCommands;
   /** Reports a failure that must not fail the request (a notification that could not be sent). */
   readonly reportError?: (event: string, error: unknown, fields?: Record<string, unknown>) => void;
 }

@@ -4,6 +4,7 @@ import { type AnyApiRoute, defineRoute } from './api-route';
 import { NoQuerySchema } from './api-schemas';
 import { APPROVAL_ROUTES } from './approvals/approval-routes';
 import { AUDIT_ROUTES } from './audit/audit-routes';
+import { ENFORCEMENT_ROUTES } from './enforcement/enforcement-routes';
 import { METADATA_ROUTES } from './metadata/metadata-routes';
 import { buildOpenApiDocument } from './openapi';
 import { ORCHESTRATION_ROUTES } from './orchestrations/orchestration-routes';
@@ -34,7 +35,7 @@ const OPENAPI_ROUTE: AnyApiRoute = defineRoute({
  * test walks them.
  *
  * Roles: Warden.Reader reads (status, orchestrations, metadata, approvals, audit query, OpenAPI); Warden.Operator decides
- * approvals (and, with the remediation issues, triggers remediations); Warden.PolicyAdmin writes metadata;
+ * approvals and triggers the enforcement remediations (reconcile access, enforce network); Warden.PolicyAdmin writes metadata;
  * Warden.Auditor exports the audit log and verifies its chain. Only health is anonymous.
  */
 export const API_ROUTES: readonly AnyApiRoute[] = [
@@ -42,6 +43,7 @@ export const API_ROUTES: readonly AnyApiRoute[] = [
   ...APPROVAL_ROUTES,
   ...AUDIT_ROUTES,
   ...ORCHESTRATION_ROUTES,
+  ...ENFORCEMENT_ROUTES,
   ...STATUS_ROUTES,
   OPENAPI_ROUTE,
 ];

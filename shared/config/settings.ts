@@ -120,6 +120,41 @@ export const EnvSettingsSchema = z.object({
   WARDEN_BREAKER_MAX_REVERTS: int(1, 1000, 3),
   WARDEN_BREAKER_MAX_QUARANTINES: int(1, 1000, 3),
   WARDEN_BREAKER_WINDOW_MINUTES: int(1, 7 * 24 * 60, 60),
+  /** Blast radius: the delete share applies once a scope holds this many grants. */
+  WARDEN_BLAST_SHARE_APPLIES_FROM: int(0, 1_000_000, 10),
+  /** Remediation steps one run applies at once. */
+  WARDEN_REMEDIATION_PARALLELISM: int(1, 64, 4),
+  /** How long an approved plan stays usable after its decision. */
+  WARDEN_APPROVAL_VALIDITY_HOURS: int(1, 30 * 24, 24),
+  /** Raw-data stores (ARM resource ids, comma-separated): inference-only principals get no data-plane read there. */
+  WARDEN_RAW_DATA_STORES: list(z.string().regex(/^\/subscriptions\/[^/]+\//i, { error: 'must be an ARM resource id' })),
+  /**
+   * The resources Warden depends on and how it reaches them, as JSON:
+   * `[{"resourceId":"/subscriptions/…","path":"private-endpoint","privateEndpoint":"pe-…"}]` (path: public-network,
+   * private-endpoint or trusted-service). A network change that would cut Warden off from one is refused.
+   */
+  WARDEN_DEPENDENCIES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return [];
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.array(
+        z.strictObject({
+          resourceId: z.string().regex(/^\/subscriptions\/[^/]+\//i, { error: 'must be an ARM resource id' }),
+          path: z.enum(['public-network', 'private-endpoint', 'trusted-service']),
+          privateEndpoint: z.string().min(1).optional(),
+        }),
+        { error: 'must be a JSON array of {resourceId, path, privateEndpoint?}' },
+      ),
+    ),
   /** The shared clock's offset file (local system only) and whether it may be advanced. */
   WARDEN_CLOCK_FILE: optionalText,
   WARDEN_CLOCK_MODE: z.enum(['real', 'test'], { error: 'must be real or test' }).default('real'),
@@ -162,6 +197,18 @@ export interface Settings {
       readonly maxResourcesChanged: number;
     };
     readonly breakers: { readonly maxReverts: number; readonly maxQuarantines: number; readonly windowMinutes: number };
+  };
+  /** What the enforcement remediations (reconcileAccess, enforceNetwork) read beyond `safety`. */
+  readonly enforcement: {
+    readonly shareAppliesFrom: number;
+    readonly parallelism: number;
+    readonly approvalValidityHours: number;
+    readonly rawDataStores: readonly string[];
+    readonly dependencies: readonly {
+      readonly resourceId: string;
+      readonly path: 'public-network' | 'private-endpoint' | 'trusted-service';
+      readonly privateEndpoint?: string;
+    }[];
   };
   readonly clock: { readonly file: string | undefined; readonly mode: 'real' | 'test' };
 }
@@ -208,6 +255,13 @@ export function groupSettings(env: Env, metadata: MetadataConnection): Settings 
         maxQuarantines: env.WARDEN_BREAKER_MAX_QUARANTINES,
         windowMinutes: env.WARDEN_BREAKER_WINDOW_MINUTES,
       },
+    },
+    enforcement: {
+      shareAppliesFrom: env.WARDEN_BLAST_SHARE_APPLIES_FROM,
+      parallelism: env.WARDEN_REMEDIATION_PARALLELISM,
+      approvalValidityHours: env.WARDEN_APPROVAL_VALIDITY_HOURS,
+      rawDataStores: env.WARDEN_RAW_DATA_STORES,
+      dependencies: env.WARDEN_DEPENDENCIES,
     },
     clock: { file: env.WARDEN_CLOCK_FILE, mode: env.WARDEN_CLOCK_MODE },
   };

@@ -78,6 +78,7 @@ export class ApiHarness {
   readonly started: ApprovedRequest[] = [];
   notifierFails = false;
   /** What the fake durable client knows. */
+  readonly enforcementStarts: unknown[] = [];
   readonly orchestrations: OrchestrationSummary[] = ['Running', 'Completed', 'Failed', 'Completed', 'Running'].map(
     (runtimeStatus, i) => ({
       instanceId: `reconcileAccess-${i}`,
@@ -140,6 +141,20 @@ export class ApiHarness {
       clock: this.clock,
       settings: { wardenPrincipalIds: [WARDEN_MI], killSwitch: false, appVersion: '9.9.9-test' },
       newId: () => `t${++this.ids}-${randomUUID().slice(0, 8)}`,
+      // Enforcement commands recorded, not run (the real ones are exercised end to end).
+      enforcement: {
+        planAccess: (scope) => Promise.resolve({ plan: { kind: 'access', target: scope, steps: [] } as never }),
+        planNetwork: (resourceId) =>
+          Promise.resolve({ plan: { kind: 'network', target: resourceId, steps: [] } as never }),
+        startAccess: (r) => {
+          this.enforcementStarts.push(r);
+          return Promise.resolve({ instanceId: `reconcileAccess-${r.scope}`, action: 'started' as const });
+        },
+        startNetwork: (r) => {
+          this.enforcementStarts.push(r);
+          return Promise.resolve({ instanceId: `enforceNetwork-${r.resourceId}`, action: 'started' as const });
+        },
+      },
       orchestrations: {
         get: (id) => Promise.resolve(this.orchestrations.find((o) => o.instanceId === id)),
         list: (f) =>

@@ -113,6 +113,10 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
       return {};
     case 'getOrchestration':
       return { params: { instanceId: 'reconcileAccess-0' } };
+    case 'reconcileAccess':
+      return { body: { scope: RG } };
+    case 'enforceNetwork':
+      return { body: { resourceId: `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw` } };
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
     case 'approveApproval':
