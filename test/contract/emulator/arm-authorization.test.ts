@@ -371,7 +371,7 @@ describe('ARM Microsoft.Authorization through @azure/arm-authorization', () => {
     assert.equal(write.topic, `/subscriptions/${bed.sub}`);
     assert.equal(write.data.operationName, 'Microsoft.Authorization/roleAssignments/write');
     assert.equal(write.data.authorization.action, 'Microsoft.Authorization/roleAssignments/write');
-    assert.equal(write.data.authorization.evidence?.role, 'Role Based Access Control Administrator');
+    assert.equal(write.data.authorization.evidence?.role, 'Warden Access Reconciler');
     assert.equal(write.data.authorization.evidence?.principalId, wardenOid);
     assert.equal(write.data.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'], wardenOid);
     assert.equal(write.data.httpRequest?.method, 'PUT');

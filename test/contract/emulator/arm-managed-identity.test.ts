@@ -90,7 +90,7 @@ describe("ARM with Warden's managed identity (child process, DefaultAzureCredent
       (e) => e.eventType === 'Microsoft.Resources.ResourceDeleteSuccess' && e.subject.endsWith(MALLORY_GRANT),
       'the revocation',
     );
-    assert.equal(revoke.data.authorization.evidence?.role, 'Role Based Access Control Administrator');
+    assert.equal(revoke.data.authorization.evidence?.role, 'Warden Access Reconciler');
     assert.equal(revoke.data.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'], wardenId);
     assert.equal(revoke.data.claims.appid, bed.world.warden!.appId);
     const close = await bed.events.waitFor(

@@ -23,7 +23,7 @@ import { RG, STORAGE } from '../../fixtures/access/access-fixtures';
 
 interface World {
   warden: { grants: { role: string; scope: string; why: string }[] };
-  customRoles: { roleName: string; actions: string[]; notActions: string[] }[];
+  customRoles: { roleName: string; actions: string[]; notActions: string[]; dataActions: string[] }[];
 }
 
 const world = JSON.parse(readFileSync(path.join(findRepoRoot(__dirname), 'demo', 'world.json'), 'utf8')) as World;
@@ -98,10 +98,7 @@ describe('least privilege: declared permissions vs the roles the demo world gran
   const declared = [...new Set([...ENFORCEMENT_CATALOG.values()].flatMap((e) => e.permissions))].sort();
 
   test('the grants for access and network are on the managed scope the demo governs', () => {
-    assert.deepEqual(grants.map((g) => g.role).sort(), [
-      'Role Based Access Control Administrator',
-      'Warden Network Enforcer',
-    ]);
+    assert.deepEqual(grants.map((g) => g.role).sort(), ['Warden Access Reconciler', 'Warden Network Enforcer']);
     assert.ok(grants.every((g) => g.scope.toLowerCase() === RG.toLowerCase()));
   });
 
@@ -115,19 +112,25 @@ describe('least privilege: declared permissions vs the roles the demo world gran
     assert.deepEqual(missing, []);
   });
 
-  test('no less: every granted action pattern is used by a declared action, except the documented extras', () => {
+  test('no less: every granted action pattern is used by a declared action', () => {
     const unused = granted
       .flatMap(({ role, p }) => p.actions.map((pattern) => ({ role, pattern })))
       .filter(({ pattern }) => !declared.some((a) => actionMatches(pattern, a)))
       .map(({ role, pattern }) => `${role}: ${pattern}`)
       .sort();
-    // Extras the world grants that no access/network entry needs. They cannot be fixed from the code: the first
-    // comes with the built-in role; the second is in the custom role of world.json (the lead's file). See
-    // docs/enforcement.md "Least privilege" for the proposed world.json change.
-    assert.deepEqual(unused, [
-      'Role Based Access Control Administrator: Microsoft.Support/*',
-      'Warden Network Enforcer: Microsoft.Resources/subscriptions/resourceGroups/read',
-    ]);
+    assert.deepEqual(unused, []);
+  });
+
+  test('exactly: the granted action patterns are the declared actions, one for one (no wildcards, no data actions)', () => {
+    const grantedActions = granted.flatMap(({ p }) => p.actions).sort();
+    assert.deepEqual(grantedActions, declared);
+    assert.ok(granted.every(({ p }) => p.notActions.length === 0));
+    for (const g of grants)
+      assert.deepEqual(
+        world.customRoles.find((r) => r.roleName === g.role)?.dataActions,
+        [],
+        `${g.role} is a custom role without data actions`,
+      );
   });
 
   test('every declared action names a provider operation (no wildcards in declarations)', () => {
