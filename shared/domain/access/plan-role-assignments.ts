@@ -111,7 +111,6 @@ export interface AccessPlan {
 }
 
 interface DesiredGrant {
-  readonly key: string;
   readonly scope: string;
   readonly principalId: string;
   readonly principalType: AssignmentPrincipalType;
@@ -122,19 +121,51 @@ interface DesiredGrant {
 
 const lower = (s: string): string => s.toLowerCase();
 const trimScope = (s: string): string => (s.endsWith('/') ? s.replace(/\/+$/, '') : s);
-/** Scopes repeat across thousands of assignments: normalise each distinct string once. */
-const normalised = new Map<string, string>();
-function normScope(scope: string): string {
-  let n = normalised.get(scope);
-  if (n === undefined) {
-    n = lower(trimScope(scope));
-    if (normalised.size > 10_000) normalised.clear();
-    normalised.set(scope, n);
-  }
-  return n;
-}
+const normScope = (scope: string): string => lower(trimScope(scope));
 export const grantKey = (scope: string, principalId: string, roleGuid: string): string =>
   `${normScope(scope)}|${lower(principalId)}|${lower(roleGuid)}`;
+
+/**
+ * Memoises a string → value function for one plan: scopes, role references and role GUIDs repeat across a scope's
+ * thousands of policies and assignments, so each distinct string is normalised (or resolved) once.
+ */
+function memo<T>(fn: (s: string) => T): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    let v = cache.get(s);
+    if (v === undefined && !cache.has(s)) cache.set(s, (v = fn(s)));
+    return v as T;
+  };
+}
+
+/**
+ * Whether `name` can be a UUIDv5 ({@link roleAssignmentName}'s output: 36 characters, version digit 5): a cheap
+ * test that spares the SHA-1 for the (usually random, version 4) names of assignments Warden did not make.
+ */
+const mayBeV5 = (name: string): boolean => name.length === 36 && name.charCodeAt(14) === 0x35;
+
+/**
+ * The first (in input order) of `items` whose normalised target covers `target` in the sense of `isWithinScope`:
+ * the target itself or an ancestor on a `/` boundary. Looks up every `/`-prefix of the target instead of testing
+ * every item, so many exemptions cost no more per step than a few.
+ */
+function firstCovering<T>(items: readonly T[], targetOf: (item: T) => string): (target: string) => T | undefined {
+  if (items.length <= 8) return (target) => items.find((i) => isWithinScope(target, targetOf(i)));
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const key = lower(targetOf(item)).replace(/\/+$/, '');
+    if (!first.has(key)) first.set(key, i);
+  });
+  return (target) => {
+    const t = lower(target);
+    let best = first.get(t) ?? Infinity;
+    for (let k = t.indexOf('/'); k !== -1; k = t.indexOf('/', k + 1)) {
+      const i = first.get(t.slice(0, k));
+      if (i !== undefined && i < best) best = i;
+    }
+    return best === Infinity ? undefined : items[best];
+  };
+}
 
 /** The role definition a policy's role reference names (name, GUID or definition id), if known. */
 export function resolveRole(ref: string, roles: Readonly<Record<string, RoleDefinition>>): RoleDefinition | undefined {
@@ -165,9 +196,35 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   if (Number.isNaN(now.getTime())) throw new RangeError(`now must be an ISO date-time, got '${input.now}'`);
   const managed = trimScope(input.scope.scope);
   const managedKey = normScope(managed);
+  const scopeKey = memo(normScope);
+  const lowerMemo = memo(lower);
+  /** `grantKey`, with the repeating parts (scope, role GUID) normalised once per distinct string. */
+  const keyOf = (scope: string, principalId: string, roleGuid: string): string =>
+    `${scopeKey(scope)}|${lower(principalId)}|${lowerMemo(roleGuid)}`;
+  // Compact grant identity for the hot comparisons: each distinct normalised scope, principal and role GUID gets a
+  // small number, so desired/actual are matched on keys like `12|3456|2` instead of ~200-character strings.
+  const interned = (): ((normalisedValue: string) => number) => {
+    const ids = new Map<string, number>();
+    return (v) => {
+      let id = ids.get(v);
+      if (id === undefined) ids.set(v, (id = ids.size));
+      return id;
+    };
+  };
+  const scopeIdOfNorm = interned();
+  const principalIdOfNorm = interned();
+  const roleIdOfNorm = interned();
+  const scopeId = memo((s: string) => scopeIdOfNorm(normScope(s)));
+  // principal ids and role GUIDs are short and (from ARM) already lower case: `toLowerCase` returns them as they are
+  const principalId = (s: string): number => principalIdOfNorm(lower(s));
+  const roleId = (s: string): number => roleIdOfNorm(lower(s));
+  /** Equal exactly when `grantKey` is equal. */
+  const idOf = (scope: string, principal: string, roleGuid: string): string =>
+    `${scopeId(scope)}|${principalId(principal)}|${roleId(roleGuid)}`;
   const withinManaged = new Map<string, boolean>();
   const approvals = input.approvals ?? NO_APPROVALS;
-  const stopped = input.stoppedDrifts ?? {};
+  /** A Map, not the record: looking a long drift key up on an object would intern it first. */
+  const stopped = new Map(Object.entries(input.stoppedDrifts ?? {}));
   const notes: AccessPlanNote[] = [];
   const note = (kind: AccessNoteKind, target: string, reason: string): void => {
     notes.push({ kind, target, reason });
@@ -175,14 +232,15 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
 
   const breakGlass = new Set(input.scope.break_glass.map(lower));
   const warden = new Set(input.wardenPrincipalIds.map(lower));
-  const untouchable = (principalId: string): AccessNoteKind | undefined =>
-    warden.has(lower(principalId)) ? 'warden-identity' : breakGlass.has(lower(principalId)) ? 'break-glass' : undefined;
+  const untouchable = (principalId: string): AccessNoteKind | undefined => {
+    const p = lower(principalId);
+    return warden.has(p) ? 'warden-identity' : breakGlass.has(p) ? 'break-glass' : undefined;
+  };
 
   const activeExemptions = input.exemptions.filter(
     (e) => e.kind === 'access' && Date.parse(e.expires_at) > now.getTime(),
   );
-  const exemptionFor = (target: string): Exemption | undefined =>
-    activeExemptions.find((e) => isWithinScope(target, e.target));
+  const exemptionFor = firstCovering(activeExemptions, (e) => e.target);
 
   const allowedGuids = new Set<string>();
   const allowedNames = new Set<string>();
@@ -214,6 +272,15 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
     });
   const inferenceOnly = new Set(inForce.filter((p) => p.data_access === 'inference-only').map((p) => p.principal_id));
   const desired = new Map<string, DesiredGrant>();
+  const roleOf = memo((ref: string) => resolveRole(ref, input.roles));
+  const allowedRef = memo((ref: string) => {
+    const role = roleOf(ref);
+    return role !== undefined && (allowedGuids.has(role.guid) || allowedNames.has(lower(role.roleName)));
+  });
+  const privilegedRef = memo((ref: string) => {
+    const role = roleOf(ref);
+    return role !== undefined && isPrivilegedDefinition(role, ref);
+  });
   for (const p of inForce) {
     const who = untouchable(p.principal_id);
     if (who) {
@@ -224,12 +291,12 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       );
       continue;
     }
-    const role = resolveRole(p.role, input.roles);
+    const role = roleOf(p.role);
     if (!role) {
       note('role-unknown', p.id, `policy ${p.id} names role '${p.role}', which no role definition at ${managed} has`);
       continue;
     }
-    if (!allowedGuids.has(role.guid) && !allowedNames.has(lower(role.roleName))) {
+    if (!allowedRef(p.role)) {
       note(
         'role-not-allowed',
         p.id,
@@ -248,46 +315,52 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
         continue;
       }
     }
-    const key = grantKey(p.scope, p.principal_id, role.guid);
-    const existing = desired.get(key);
+    const id = idOf(p.scope, p.principal_id, role.guid);
+    const existing = desired.get(id);
     if (existing) {
       note('duplicate-policy', p.id, `policy ${p.id} asks for the same grant as policy ${existing.policy.id}`);
       continue;
     }
-    desired.set(key, {
-      key,
+    desired.set(id, {
       scope: trimScope(p.scope),
       principalId: lower(p.principal_id),
       principalType: p.principal_type,
       role,
       policy: p,
-      privileged: isPrivilegedDefinition(role, p.role),
+      privileged: privilegedRef(p.role),
     });
   }
 
   // ---- actual
-  const activations = input.pimInstances.filter((i) => lower(i.assignmentType) === 'activated');
-  const isActivation = (a: RoleAssignment): boolean =>
-    activations.some(
-      (i) =>
-        (i.originRoleAssignmentId !== null && lower(i.originRoleAssignmentId) === lower(a.id)) ||
-        grantKey(i.scope, i.principalId, i.roleDefinitionGuid) ===
-          grantKey(a.scope, a.principalId, a.roleDefinitionGuid),
-    );
+  // PIM activations: an `Activated` instance matches an assignment by its origin id or by the same grant
+  const activationOrigins = new Set<string>();
+  const activationKeys = new Set<string>();
+  for (const i of input.pimInstances) {
+    if (lower(i.assignmentType) !== 'activated') continue;
+    if (i.originRoleAssignmentId !== null) activationOrigins.add(lower(i.originRoleAssignmentId));
+    activationKeys.add(idOf(i.scope, i.principalId, i.roleDefinitionGuid));
+  }
+  const isActivation = (a: RoleAssignment, id: string): boolean =>
+    activationKeys.has(id) || (activationOrigins.size > 0 && activationOrigins.has(lower(a.id)));
+  /** Each assignment's compact grant id, computed once (index-aligned with `input.actual`). */
+  const actualKeyList = input.actual.map((a) => idOf(a.scope, a.principalId, a.roleDefinitionGuid));
   const actualKeys = new Set<string>();
-  for (const a of input.actual)
-    if (!a.inherited) actualKeys.add(grantKey(a.scope, a.principalId, a.roleDefinitionGuid));
+  input.actual.forEach((a, i) => {
+    if (!a.inherited) actualKeys.add(actualKeyList[i] as string);
+  });
 
   const roleNameOf = (guid: string): string => input.roles[guid]?.roleName ?? guid;
+  const privilegedGuid = memo((guid: string) => isPrivilegedRole(roleNameOf(guid)) || isPrivilegedRole(guid));
   const raw: Omit<AccessPlanStep, 'needsApproval' | 'gate' | 'approvalReason' | 'approvalId'>[] = [];
   const rawGate = new Map<string, { gate: ApprovalGate; reason: string; approvalId: string | null }>();
 
-  for (const d of desired.values()) {
-    if (actualKeys.has(d.key)) continue;
+  for (const [id, d] of desired) {
+    if (actualKeys.has(id)) continue;
+    const key = keyOf(d.scope, d.principalId, d.role.guid);
     const name = roleAssignmentName(d.scope, d.principalId, d.role.guid);
     raw.push({
-      key: `create:${d.key}`,
-      driftKey: d.key,
+      key: `create:${key}`,
+      driftKey: key,
       action: 'create',
       scope: d.scope,
       principalId: d.principalId,
@@ -301,7 +374,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       privileged: d.privileged,
     });
     if (d.privileged && d.policy.approved_by === null)
-      rawGate.set(`create:${d.key}`, {
+      rawGate.set(`create:${key}`, {
         gate: 'privileged-role',
         reason: `'${d.role.roleName}' is a privileged role: policy ${d.policy.id} is granted only after a four-eyes approval (approved_by is not set)`,
         approvalId: null,
@@ -309,10 +382,11 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   }
 
   let atOrBelow = 0;
-  for (const a of input.actual) {
-    const key = grantKey(a.scope, a.principalId, a.roleDefinitionGuid);
+  for (let i = 0; i < input.actual.length; i++) {
+    const a = input.actual[i] as RoleAssignment;
+    const id = actualKeyList[i] as string;
     if (a.inherited) {
-      if (input.scope.mode === 'exclusive' && !desired.has(key))
+      if (input.scope.mode === 'exclusive' && !desired.has(id))
         note(
           'inherited',
           a.id,
@@ -321,9 +395,10 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       continue;
     }
     atOrBelow++;
-    if (desired.has(key)) continue;
-    const wardenMade = lower(a.name) === roleAssignmentName(a.scope, a.principalId, a.roleDefinitionGuid);
-    const atManaged = normScope(a.scope) === managedKey;
+    if (desired.has(id)) continue;
+    const wardenMade =
+      mayBeV5(a.name) && lower(a.name) === roleAssignmentName(a.scope, a.principalId, a.roleDefinitionGuid);
+    const atManaged = scopeKey(a.scope) === managedKey;
     const drift = (input.scope.mode === 'exclusive' && atManaged) || wardenMade;
     if (!drift) {
       if (input.scope.mode === 'additive' && atManaged)
@@ -343,7 +418,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       );
       continue;
     }
-    if (isActivation(a)) {
+    if (isActivation(a, id)) {
       note(
         'pim-activation',
         a.id,
@@ -356,7 +431,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       : '';
     raw.push({
       key: `delete:${lower(a.id)}`,
-      driftKey: key,
+      driftKey: keyOf(a.scope, a.principalId, a.roleDefinitionGuid),
       action: 'delete',
       scope: trimScope(a.scope),
       principalId: a.principalId,
@@ -369,7 +444,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       reason: wardenMade
         ? `Warden granted '${roleNameOf(a.roleDefinitionGuid)}' to ${a.principalId} at ${a.scope} for a policy that is no longer in force (expired, disabled or deleted)${inference}`
         : `'${roleNameOf(a.roleDefinitionGuid)}' for ${a.principalId} was made at exclusive scope ${managed} and no enabled, unexpired policy backs it${inference}`,
-      privileged: isPrivilegedRole(roleNameOf(a.roleDefinitionGuid)) || isPrivilegedRole(a.roleDefinitionGuid),
+      privileged: privilegedGuid(a.roleDefinitionGuid),
     });
   }
 
@@ -384,7 +459,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       );
       return false;
     }
-    const fight = stopped[s.driftKey];
+    const fight = stopped.size === 0 ? undefined : stopped.get(s.driftKey);
     if (fight !== undefined) {
       note('fight-stopped', s.assignmentId, `${s.action} of '${s.roleName}' for ${s.principalId} stopped: ${fight}`);
       return false;
@@ -392,10 +467,21 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
     return true;
   });
   const approved = new Set(approvals.approvedStepKeys);
-  const pendingFor = (s: (typeof candidates)[number]): string | undefined =>
-    approvals.pending.find(
-      (p) => p.stepKeys.includes(s.key) || (s.policyId !== null && p.policyIds.includes(s.policyId)),
-    )?.approvalId;
+  // the first pending request (in input order) naming the step's key or its policy
+  const pendingByStep = new Map<string, number>();
+  const pendingByPolicy = new Map<string, number>();
+  approvals.pending.forEach((p, i) => {
+    for (const k of p.stepKeys) if (!pendingByStep.has(k)) pendingByStep.set(k, i);
+    for (const id of p.policyIds) if (!pendingByPolicy.has(id)) pendingByPolicy.set(id, i);
+  });
+  const pendingFor = (s: (typeof candidates)[number]): string | undefined => {
+    if (approvals.pending.length === 0) return undefined;
+    const i = Math.min(
+      pendingByStep.get(s.key) ?? Infinity,
+      s.policyId !== null ? (pendingByPolicy.get(s.policyId) ?? Infinity) : Infinity,
+    );
+    return i === Infinity ? undefined : approvals.pending[i]?.approvalId;
+  };
   for (const s of candidates) {
     if (approved.has(s.key)) {
       rawGate.delete(s.key);

@@ -1,10 +1,12 @@
-import { v5 as uuidv5 } from 'uuid';
+import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
 
 /**
  * Warden's fixed UUIDv5 namespace for role-assignment names. Never change it: the names of every assignment Warden
  * has made derive from it, and the planner recognises Warden's own grants by recomputing them.
  */
 export const WARDEN_ROLE_ASSIGNMENT_NAMESPACE = '3b0b7c1e-5f0a-5d7e-9a44-6f1f2f4d8c21';
+const NAMESPACE_BYTES = parseUuid(WARDEN_ROLE_ASSIGNMENT_NAMESPACE);
+const utf8 = new TextEncoder();
 
 /**
  * The deterministic name of the assignment of `roleDefinitionGuid` to `principalId` at `scope`: a UUIDv5 over
@@ -17,5 +19,7 @@ export const WARDEN_ROLE_ASSIGNMENT_NAMESPACE = '3b0b7c1e-5f0a-5d7e-9a44-6f1f2f4
  */
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionGuid: string): string {
   const key = [scope.replace(/\/+$/, '').toLowerCase(), principalId.toLowerCase(), roleDefinitionGuid.toLowerCase()];
-  return uuidv5(key.join('|'), WARDEN_ROLE_ASSIGNMENT_NAMESPACE);
+  // UTF-8 bytes and the parsed namespace, as uuid's v5 would derive them from the strings (the planner names
+  // thousands of grants per plan; uuid's own string-to-bytes conversion dominated)
+  return uuidv5(utf8.encode(key.join('|')), NAMESPACE_BYTES);
 }
