@@ -9,17 +9,32 @@
 //      (the 100k/10k ratio is printed; 10 is linear). Median of several runs after a warm-up.
 //      Baseline in the same run: building the same-size Map of grant keys from the policies and probing it with every
 //      assignment's key — the floor any planner that compares desired with actual pays.
-//   2. event to remediation (out-of-band grants through the emulator → Event Grid → removed and audited) needs the
-//      Event Grid wiring of functions/access; until it lands the workload is reported as not run, with the reason.
+//   2. event to remediation — the emulator (ARM, Entra, Event Grid) in this process and the local runtime running the
+//      real app as a child trusting the emulator's CA (as the enforcement e2e test starts them; ephemeral ports, a temp
+//      state dir): out-of-band Reader grants at the exclusive managed scope, one distinct principal per grant, written
+//      through the emulator's admin API at 50 per second for 60 s (`--quick`: 10 s). Latency per grant: from the
+//      emulator's event time (captured by a second Event Grid subscription to a tap in this process) to the `at` of
+//      the audited removal (`access.step.applied`); p50/p99 (target p99 < 500 ms) and how many were reverted. The
+//      blast-radius limits are set so the load stays within them (one run may see many grants at once):
+//      WARDEN_BLAST_MAX_DELETES=1000, WARDEN_BLAST_MAX_DELETE_SHARE=1.
 // Prints one summary line per workload and writes bench/results/reconcile.json.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+//   --only=planning | --only=events
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
+import { startEmulator } from '../emulator/index';
 import { DEFAULT_BLAST_RADIUS } from '../shared/domain/access/blast-radius';
 import { type AccessPlanInput, planRoleAssignments } from '../shared/domain/access/plan-role-assignments';
 import type { PlannedPolicy } from '../shared/domain/access/planned-rows';
 import type { PimScheduleInstance, RoleAssignment, RoleDefinition } from '../shared/domain/access/role-assignment';
 import { roleAssignmentName } from '../shared/domain/access/role-assignment-name';
+import { openSqliteMetadataStore } from '../shared/metadata/metadata-store';
+import { seedDemoWorld } from '../shared/metadata/seed/seed-demo-world';
 
 /** The repository root (the nearest directory above the compiled file holding package.json). */
 function repoRoot(): string {
@@ -31,6 +46,7 @@ const RESULTS_DIR = path.join(repoRoot(), 'bench', 'results');
 const quick = process.argv.includes('--quick');
 const runsArg = process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length);
 const RUNS = runsArg ? Math.max(1, Number(runsArg)) : quick ? 3 : 7;
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 // ------------------------------------------------------------------ the data set
 
@@ -361,28 +377,316 @@ function planning(n: number): PlanningResult {
   };
 }
 
-function main(): void {
-  const results: Record<string, unknown>[] = [];
-  const small = planning(10_000);
-  const large = planning(100_000);
-  const ratio = large.medianMs / small.medianMs;
-  for (const r of [small, large]) {
-    const target = r.policies === 100_000 ? ` (target < 1000 ms, ${r.medianMs < 1000 ? 'MET' : 'MISSED'})` : '';
-    process.stdout.write(
-      `${r.workload}: median ${r.medianMs.toFixed(0)} ms over ${r.runs} runs${target} [min ${r.minMs.toFixed(0)}, max ${r.maxMs.toFixed(0)}] ` +
-        `for ${r.policies} policies × ${r.assignments} assignments → ${r.steps.create} creates, ${r.steps.delete} deletes ` +
-        `(${r.steps.needsApproval} gated), ${r.notes} notes; baseline (key Map build + probe) ${r.baselineMedianMs.toFixed(0)} ms, ` +
-        `ratio to baseline ${r.ratioToBaseline.toFixed(1)}\n`,
+// ------------------------------------------------------------------ event to remediation
+
+interface EventResult {
+  workload: string;
+  rate: number;
+  seconds: number;
+  grants: number;
+  written: number;
+  eventsSeen: number;
+  reverted: number;
+  auditedRemovals: number;
+  stillPresent: number;
+  p50ms: number;
+  p99ms: number;
+  maxMs: number;
+  runtimeCpuSeconds: number | null;
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
+
+async function freePort(): Promise<number> {
+  const srv = http.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+async function eventToRemediation(rate: number, seconds: number): Promise<EventResult> {
+  const root = repoRoot();
+  const build = path.resolve(__dirname, '..');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-reconcile-'));
+  const db = path.join(tmp, 'metadata.db');
+  const sub = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
+  const world = path.join(root, 'demo', 'world.json');
+  const emulator = await startEmulator({
+    port: 0,
+    stateDir: path.join(tmp, 'emulator'),
+    world,
+    pollIntervalMs: 50,
+    deferDrifts: true,
+    log: () => undefined,
+  });
+  let runtime: ChildProcess | undefined;
+  let tap: http.Server | undefined;
+  const output: string[] = [];
+  try {
+    const store = openSqliteMetadataStore({ file: db });
+    await seedDemoWorld(store, JSON.parse(readFileSync(world, 'utf8')));
+    await store.close();
+
+    // the tap: a second subscription to the ARM events, recording the emulator's event time per assignment id
+    const eventTime = new Map<string, number>();
+    tap = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const events = JSON.parse(Buffer.concat(chunks).toString() || '[]') as {
+          eventType: string;
+          subject: string;
+          eventTime: string;
+          data?: { validationCode?: string };
+        }[];
+        const validation = events.find((e) => e.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent');
+        if (validation) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ validationResponse: validation.data?.validationCode }));
+          return;
+        }
+        for (const e of events)
+          if (e.eventType === 'Microsoft.Resources.ResourceWriteSuccess' && !eventTime.has(e.subject.toLowerCase()))
+            eventTime.set(e.subject.toLowerCase(), Date.parse(e.eventTime));
+        res.writeHead(200);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => tap!.listen(0, '127.0.0.1', r));
+    const tapUrl = `http://127.0.0.1:${(tap.address() as AddressInfo).port}/`;
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const stateDir = path.join(tmp, 'runtime');
+    const mi = emulator.endpoints.managedIdentity;
+    runtime = spawn(
+      process.execPath,
+      [
+        path.join(build, 'runtime', 'main.js'),
+        '--app',
+        root,
+        '--main',
+        path.relative(root, path.join(build, 'functions', 'index.js')),
+        '--port',
+        String(port),
+        '--state-dir',
+        stateDir,
+        '--settings',
+        path.join(tmp, 'no-local-settings.json'),
+      ],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+          IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
+          IDENTITY_HEADER: mi.IDENTITY_HEADER,
+          AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+          AZURE_TENANT_ID: emulator.endpoints.tenantId,
+          TASKHUB_NAME: 'wardenbench',
+          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+          WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
+          WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+          WARDEN_API_AUDIENCES: 'api://warden',
+          WARDEN_PRINCIPAL_IDS: WARDEN,
+          WARDEN_METADATA_DB: db,
+          WARDEN_NOTIFIER: 'none',
+          WARDEN_BLAST_MAX_DELETES: '1000',
+          WARDEN_BLAST_MAX_DELETE_SHARE: '1',
+          WARDEN_APP_VERSION: '0.0.0-bench',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
+    runtime.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
+    runtime.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${base}/api/health`)).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (runtime.exitCode !== null || Date.now() > deadline)
+        throw new Error(`runtime did not start:\n${output.join('').slice(-4000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as {
+      systemKeys: { eventgrid_extension: string };
+    };
+    const spec = (
+      JSON.parse(readFileSync(path.join(root, 'infra', 'event-subscriptions.json'), 'utf8')) as {
+        subscriptions: { name: string; function: string; topic: string; includedEventTypes: string[] }[];
+      }
+    ).subscriptions[0]!;
+    const topic = spec.topic.replace('{subscriptionId}', sub);
+    const code = encodeURIComponent(keys.systemKeys.eventgrid_extension);
+    for (const [name, endpointUrl] of [
+      [spec.name, `${base}/runtime/webhooks/eventgrid?functionName=${spec.function}&code=${code}`],
+      ['bench-tap', tapUrl],
+    ] as const) {
+      const r = await emulator.admin('PUT', `/admin/eventgrid/subscriptions/${name}`, {
+        topic,
+        endpointUrl,
+        includedEventTypes: spec.includedEventTypes,
+      });
+      if (r.status >= 300) throw new Error(`subscription ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+
+    // the load: one out-of-band grant per event, distinct principals, paced at `rate` per second
+    const total = Math.round(rate * seconds);
+    const principals = Array.from({ length: total }, (_, i) => guid(7, i));
+    for (let i = 0; i < total; i += 50)
+      await Promise.all(
+        principals.slice(i, i + 50).map(async (id, k) => {
+          const r = await emulator.admin('PUT', `/admin/principals/${id}`, {
+            type: 'User',
+            displayName: `bench-oob-${i + k}`,
+          });
+          if (r.status >= 300) throw new Error(`principal ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+        }),
+      );
+    const idOf = new Map<string, string>();
+    const writeErrors: string[] = [];
+    let written = 0;
+    const t0 = performance.now();
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const principalId = principals[i]!;
+      writes.push(
+        emulator
+          .admin('POST', '/admin/arm/role-assignments', {
+            scope: RG,
+            principalId,
+            role: 'Reader',
+            principalType: 'User',
+          })
+          .then((r) => {
+            if (r.status >= 300) {
+              writeErrors.push(`grant ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+              return;
+            }
+            const body = r.body as { id?: string; name?: string };
+            idOf.set(
+              principalId,
+              (body.id ?? `${RG}/providers/Microsoft.Authorization/roleAssignments/${body.name}`).toLowerCase(),
+            );
+            written++;
+          })
+          .catch((err: unknown) => {
+            writeErrors.push(`grant ${i}: ${String(err)}`);
+          }),
+      );
+    }
+    await Promise.all(writes);
+    if (writeErrors.length > 0)
+      process.stderr.write(`${writeErrors.length} grants failed to write, e.g. ${writeErrors[0]}\n`);
+
+    // the audited removals: access.step.applied rows naming the principal
+    const audit = new DatabaseSync(db, { readOnly: true });
+    const removedAt = new Map<string, number>();
+    const pending = new Set(principals);
+    let seq = 0;
+    const drainDeadline = Date.now() + 60_000;
+    try {
+      while (pending.size > 0 && Date.now() < drainDeadline) {
+        const rows = audit
+          .prepare(`SELECT seq, at, after FROM audit_log WHERE seq > ? AND action = 'access.step.applied' ORDER BY seq`)
+          .all(seq) as { seq: number; at: string; after: string | null }[];
+        for (const row of rows) {
+          seq = row.seq;
+          for (const g of row.after?.match(GUID_RE) ?? []) if (pending.delete(g)) removedAt.set(g, Date.parse(row.at));
+        }
+        if (pending.size > 0) await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      audit.close();
+    }
+    const listed = await emulator.admin('GET', '/admin/arm/role-assignments');
+    const present = new Set(
+      ((listed.body as { value: { properties?: { principalId?: string }; principalId?: string }[] }).value ?? []).map(
+        (a) => (a.properties?.principalId ?? a.principalId ?? '').toLowerCase(),
+      ),
+    );
+    const stillPresent = principals.filter((p) => present.has(p)).length;
+    const latencies: number[] = [];
+    for (const p of principals) {
+      const removed = removedAt.get(p);
+      const at = eventTime.get(idOf.get(p) ?? '');
+      if (removed !== undefined && at !== undefined) latencies.push(removed - at);
+    }
+    latencies.sort((a, b) => a - b);
+    const reverted = principals.filter((p) => removedAt.has(p) && !present.has(p)).length;
+    return {
+      workload: 'event to remediation',
+      rate,
+      seconds,
+      grants: total,
+      written,
+      eventsSeen: eventTime.size,
+      reverted,
+      auditedRemovals: removedAt.size,
+      stillPresent,
+      p50ms: percentile(latencies, 50),
+      p99ms: percentile(latencies, 99),
+      maxMs: latencies[latencies.length - 1] ?? NaN,
+      runtimeCpuSeconds: null,
+    };
+  } finally {
+    if (runtime && runtime.exitCode === null) {
+      const exited = new Promise((r) => runtime!.once('exit', r));
+      runtime.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (runtime.exitCode === null) runtime.kill('SIGKILL');
+    }
+    const t = tap;
+    if (t) await new Promise<void>((r) => t.close(() => r()));
+    await emulator.stop();
+    rmSync(tmp, { recursive: true, force: true });
   }
-  process.stdout.write(
-    `planning scaling: 100k/10k = ${ratio.toFixed(1)} (linear = 10; baseline ${(large.baselineMedianMs / small.baselineMedianMs).toFixed(1)})\n`,
-  );
-  results.push({ ...small }, { ...large }, { workload: 'planning scaling', ratio100kTo10k: ratio });
-  const notRun =
-    'needs the Event Grid wiring of functions/access (issue 7 item 5: role-assignment events → reconcileAccess), not in this tree yet';
-  process.stdout.write(`event to remediation: not run — ${notRun}\n`);
-  results.push({ workload: 'event to remediation', skipped: true, reason: notRun });
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown>[] = [];
+  if (!only || only === 'planning') {
+    const small = planning(10_000);
+    const large = planning(100_000);
+    const ratio = large.medianMs / small.medianMs;
+    for (const r of [small, large]) {
+      const target = r.policies === 100_000 ? ` (target < 1000 ms, ${r.medianMs < 1000 ? 'MET' : 'MISSED'})` : '';
+      process.stdout.write(
+        `${r.workload}: median ${r.medianMs.toFixed(0)} ms over ${r.runs} runs${target} [min ${r.minMs.toFixed(0)}, max ${r.maxMs.toFixed(0)}] ` +
+          `for ${r.policies} policies × ${r.assignments} assignments → ${r.steps.create} creates, ${r.steps.delete} deletes ` +
+          `(${r.steps.needsApproval} gated), ${r.notes} notes; baseline (key Map build + probe) ${r.baselineMedianMs.toFixed(0)} ms, ` +
+          `ratio to baseline ${r.ratioToBaseline.toFixed(1)}\n`,
+      );
+    }
+    process.stdout.write(
+      `planning scaling: 100k/10k = ${ratio.toFixed(1)} (linear = 10; baseline ${(large.baselineMedianMs / small.baselineMedianMs).toFixed(1)})\n`,
+    );
+    results.push({ ...small }, { ...large }, { workload: 'planning scaling', ratio100kTo10k: ratio });
+  }
+  if (!only || only === 'events') {
+    const e = await eventToRemediation(50, quick ? 10 : 60);
+    const ok = e.p99ms < 500 && e.reverted === e.grants ? 'MET' : 'MISSED';
+    process.stdout.write(
+      `${e.workload}: ${e.grants} out-of-band grants at ${e.rate}/s for ${e.seconds} s → p50 ${e.p50ms.toFixed(0)} ms, ` +
+        `p99 ${e.p99ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms (target p99 < 500 ms and every drift reverted, ${ok}); ` +
+        `reverted ${e.reverted}/${e.grants}, audited removals ${e.auditedRemovals}, still present ${e.stillPresent}, ` +
+        `events seen by the tap ${e.eventsSeen}\n`,
+    );
+    results.push({ ...e });
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = path.join(RESULTS_DIR, 'reconcile.json');
   writeFileSync(
@@ -392,4 +696,8 @@ function main(): void {
   process.stdout.write(`results: ${path.relative(process.cwd(), out)}\n`);
 }
 
-if (require.main === module) main();
+if (require.main === module)
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
