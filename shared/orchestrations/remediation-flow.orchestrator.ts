@@ -196,6 +196,8 @@ export function* runRemediation<P extends FlowPlan>(
  * buffered in history, so a zero-length timer raced against the event tells without waiting whether one came. If it
  * did, the run continues as new (plans again from fresh state); several reruns coalesce into one.
  */
+const MAX_COALESCED_RERUNS = 1000;
+
 function* finish<P extends FlowPlan>(
   context: OrchestrationContext,
   spec: FlowSpec<P>,
@@ -206,7 +208,18 @@ function* finish<P extends FlowPlan>(
   const winner = (yield context.df.Task.any([signal, tick])) as Task;
   if (winner === signal) {
     tick.cancel();
-    context.df.continueAsNew(spec.rerunInput(signal.result));
+    // Drain the other buffered reruns (a runtime may carry unprocessed events over continue-as-new): they coalesce
+    // into this one rerun, on behalf of the latest requester — otherwise each would cost a run and the runs' audit
+    // entries would name requesters that lag behind.
+    let latest: unknown = signal.result;
+    for (let i = 0; i < MAX_COALESCED_RERUNS; i++) {
+      const more = context.df.waitForExternalEvent(RERUN_EVENT);
+      const now = context.df.createTimer(context.df.currentUtcDateTime);
+      if (((yield context.df.Task.any([more, now])) as Task) !== more) break;
+      now.cancel();
+      latest = more.result;
+    }
+    context.df.continueAsNew(spec.rerunInput(latest));
     return { ...result, rerun: true };
   }
   return result;

@@ -40,7 +40,7 @@ function started(outcome: { instanceId: string; action: 'started' | 'requeued' }
 /** Manual triggers of the enforcement remediations (Operators): a dry run returns the plan and starts nothing. */
 export const ENFORCEMENT_ROUTES: readonly AnyApiRoute[] = [
   defineRoute({
-    name: 'reconcileAccess',
+    name: 'startReconcileAccess',
     capability: 'enforcement',
     method: 'POST',
     route: 'access/reconcile',
@@ -67,7 +67,7 @@ export const ENFORCEMENT_ROUTES: readonly AnyApiRoute[] = [
     },
   }),
   defineRoute({
-    name: 'enforceNetwork',
+    name: 'startEnforceNetwork',
     capability: 'enforcement',
     method: 'POST',
     route: 'network/enforce',

@@ -94,6 +94,7 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
   let seen = 0;
   let nextSeq = 0;
   let t = 0;
+  let rerunRaised = false;
   for (let n = 0; n < (options.maxEpisodes ?? 50); n++) {
     const { state, error } = await episode(name, history, input);
     if (state.isDone || error !== undefined)
@@ -116,8 +117,11 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
         return;
       }
       if (type === ActionType.WaitForExternalEvent) {
-        if (options.raiseRerun !== undefined && a.externalEventName === 'rerun')
+        // One rerun is raised (once): later waits for it find none, as on a host.
+        if (options.raiseRerun !== undefined && a.externalEventName === 'rerun' && !rerunRaised) {
+          rerunRaised = true;
           outcomes.push(ev(EventType.EventRaised, t, { Name: 'rerun', Input: JSON.stringify(options.raiseRerun) }));
+        }
         return;
       }
       if (type === ActionType.ContinueAsNew) return;
@@ -128,7 +132,7 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
       const type = a.actionType as number;
       if (type === ActionType.CreateTimer) {
         history.push(ev(EventType.TimerCreated, t, { EventId: seq, FireAt: a.fireAt }));
-        if (options.raiseRerun === undefined)
+        if (options.raiseRerun === undefined || rerunRaised)
           outcomes.push(ev(EventType.TimerFired, t, { TimerId: seq, FireAt: a.fireAt }));
         continue;
       }

@@ -113,9 +113,9 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
       return {};
     case 'getOrchestration':
       return { params: { instanceId: 'reconcileAccess-0' } };
-    case 'reconcileAccess':
+    case 'startReconcileAccess':
       return { body: { scope: RG } };
-    case 'enforceNetwork':
+    case 'startEnforceNetwork':
       return { body: { resourceId: `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw` } };
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
