@@ -110,6 +110,9 @@ export interface AccessPlan {
   readonly needsApproval: boolean;
 }
 
+/** A grant's compact identity within one plan (see `planRoleAssignments`). */
+type GrantId = number | string;
+
 interface DesiredGrant {
   readonly scope: string;
   readonly principalId: string;
@@ -202,14 +205,15 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   const keyOf = (scope: string, principalId: string, roleGuid: string): string =>
     `${scopeKey(scope)}|${lower(principalId)}|${lowerMemo(roleGuid)}`;
   // Compact grant identity for the hot comparisons: each distinct normalised scope, principal and role GUID gets a
-  // small number, so desired/actual are matched on keys like `12|3456|2` instead of ~200-character strings.
-  const interned = (): ((normalisedValue: string) => number) => {
+  // small number, so desired/actual are matched on one number instead of ~200-character strings.
+  const interned = (): ((normalisedValue: string) => number) & { size: () => number } => {
     const ids = new Map<string, number>();
-    return (v) => {
+    const intern = (v: string): number => {
       let id = ids.get(v);
       if (id === undefined) ids.set(v, (id = ids.size));
       return id;
     };
+    return Object.assign(intern, { size: () => ids.size });
   };
   const scopeIdOfNorm = interned();
   const principalIdOfNorm = interned();
@@ -218,9 +222,24 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   // principal ids and role GUIDs are short and (from ARM) already lower case: `toLowerCase` returns them as they are
   const principalId = (s: string): number => principalIdOfNorm(lower(s));
   const roleId = (s: string): number => roleIdOfNorm(lower(s));
+  // Intern what the plan will meet first — every role definition's GUID, the assignments' scopes, principals and
+  // roles — so the counts are bounded and a grant's identity fits one number (a string only beyond 2^53).
+  for (const d of Object.values(input.roles)) roleId(d.guid);
+  const actualIds = input.actual.map<[number, number, number]>((a) => [
+    scopeId(a.scope),
+    principalId(a.principalId),
+    roleId(a.roleDefinitionGuid),
+  ]);
+  const extra = input.policies.length + input.pimInstances.length + 1;
+  const scopeBound = scopeIdOfNorm.size() + extra;
+  const principalBound = principalIdOfNorm.size() + extra;
+  const roleBound = roleIdOfNorm.size() + input.pimInstances.length + 1;
+  const numeric = scopeBound * principalBound * roleBound <= Number.MAX_SAFE_INTEGER;
+  const combine = (s: number, p: number, r: number): GrantId =>
+    numeric ? (s * principalBound + p) * roleBound + r : `${s}|${p}|${r}`;
   /** Equal exactly when `grantKey` is equal. */
-  const idOf = (scope: string, principal: string, roleGuid: string): string =>
-    `${scopeId(scope)}|${principalId(principal)}|${roleId(roleGuid)}`;
+  const idOf = (scope: string, principal: string, roleGuid: string): GrantId =>
+    combine(scopeId(scope), principalId(principal), roleId(roleGuid));
   const withinManaged = new Map<string, boolean>();
   const approvals = input.approvals ?? NO_APPROVALS;
   /** A Map, not the record: looking a long drift key up on an object would intern it first. */
@@ -271,7 +290,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       return true;
     });
   const inferenceOnly = new Set(inForce.filter((p) => p.data_access === 'inference-only').map((p) => p.principal_id));
-  const desired = new Map<string, DesiredGrant>();
+  const desired = new Map<GrantId, DesiredGrant>();
   const roleOf = memo((ref: string) => resolveRole(ref, input.roles));
   const allowedRef = memo((ref: string) => {
     const role = roleOf(ref);
@@ -334,19 +353,19 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   // ---- actual
   // PIM activations: an `Activated` instance matches an assignment by its origin id or by the same grant
   const activationOrigins = new Set<string>();
-  const activationKeys = new Set<string>();
+  const activationKeys = new Set<GrantId>();
   for (const i of input.pimInstances) {
     if (lower(i.assignmentType) !== 'activated') continue;
     if (i.originRoleAssignmentId !== null) activationOrigins.add(lower(i.originRoleAssignmentId));
     activationKeys.add(idOf(i.scope, i.principalId, i.roleDefinitionGuid));
   }
-  const isActivation = (a: RoleAssignment, id: string): boolean =>
+  const isActivation = (a: RoleAssignment, id: GrantId): boolean =>
     activationKeys.has(id) || (activationOrigins.size > 0 && activationOrigins.has(lower(a.id)));
   /** Each assignment's compact grant id, computed once (index-aligned with `input.actual`). */
-  const actualKeyList = input.actual.map((a) => idOf(a.scope, a.principalId, a.roleDefinitionGuid));
-  const actualKeys = new Set<string>();
+  const actualKeyList = actualIds.map(([sc, pr, ro]) => combine(sc, pr, ro));
+  const actualKeys = new Set<GrantId>();
   input.actual.forEach((a, i) => {
-    if (!a.inherited) actualKeys.add(actualKeyList[i] as string);
+    if (!a.inherited) actualKeys.add(actualKeyList[i] as GrantId);
   });
 
   const roleNameOf = (guid: string): string => input.roles[guid]?.roleName ?? guid;
@@ -384,7 +403,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   let atOrBelow = 0;
   for (let i = 0; i < input.actual.length; i++) {
     const a = input.actual[i] as RoleAssignment;
-    const id = actualKeyList[i] as string;
+    const id = actualKeyList[i] as GrantId;
     if (a.inherited) {
       if (input.scope.mode === 'exclusive' && !desired.has(id))
         note(
