@@ -27,6 +27,8 @@ const DATA_SCIENTISTS = '95d764b4-de42-46a3-bb72-8b382714c04a';
 const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
 const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const OWNER_GUID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+const READER_GUID = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+const NETWORK_ENFORCER_GUID = 'f96d3e34-f8a0-421e-80ea-f4e3ee81d442';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -138,6 +140,9 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
           WARDEN_NOTIFIER: 'none',
           WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
           WARDEN_APP_VERSION: '0.0.0-e2e',
+          // The fight detector as the issue states it: the same drift re-applied five times within a minute.
+          WARDEN_BREAKER_MAX_REVERTS: '5',
+          WARDEN_BREAKER_WINDOW_MINUTES: '1',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -172,6 +177,17 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     });
     assert.ok(sub.status < 300, JSON.stringify(sub.body));
     audit = new DatabaseSync(db, { readOnly: true });
+    // The seeded rows' changes reach the SQL triggers at start-up (on behalf of the seed): let their runs finish
+    // first, so each scenario's runs are its own.
+    const seeded = ['managed_scopes', 'access_policies', 'network_rules'];
+    await waitFor('the seed changes handled', () =>
+      seeded.every((t) =>
+        output.join('').includes(`\\"event\\":\\"enforcement.metadata-change\\",\\"table\\":\\"${t}\\"`),
+      )
+        ? true
+        : undefined,
+    );
+    await settle();
   });
 
   after(async () => {
@@ -231,6 +247,10 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
       assert.equal(running.status, 200, JSON.stringify(running.body));
       return (running.body as { items: unknown[] }).items.length === 0 ? true : undefined;
     });
+  }
+
+  function maxSeq(): number {
+    return (audit.prepare('SELECT max(seq) AS m FROM audit_log').get() as { m: number | null }).m ?? 0;
   }
 
   async function assignmentsAt(scope: string): Promise<{ name: string; principalId: string; role: string }[]> {
@@ -412,6 +432,83 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     await waitFor('the Owner grant after the approval', async () => ((await ownerOfPipeline()) ? true : undefined));
     const again = await api('POST', `approvals/${approvalId}/approve`, { token: tokens.grace, body: { comment: 'x' } });
     assert.ok(again.status === 409 || again.status === 400, `a finished request: ${again.status}`);
+  });
+
+  test('(f) Warden lacking a right → the step is refused and audited, the run ends (no endless retry)', async () => {
+    await settle();
+    const enforcer = (await assignmentsAt(RG)).find(
+      (a) => a.principalId === WARDEN_MI && a.role === NETWORK_ENFORCER_GUID,
+    );
+    assert.ok(enforcer, 'Warden holds Warden Network Enforcer on the resource group');
+    const removed = await emulator.admin('DELETE', `/admin/arm/role-assignments/${enforcer.name}`);
+    assert.ok(removed.status < 300, JSON.stringify(removed.body));
+    try {
+      const mark = maxSeq();
+      const r = await emulator.admin('POST', '/admin/arm/resources/public-network-access', {
+        resourceId: RAW,
+        value: 'Enabled',
+      });
+      assert.ok(r.status < 300, JSON.stringify(r.body));
+      const refused = await waitFor('the refused step audited', () => {
+        const rows = auditRows(`action = 'network.step.refused' AND lower(target) = lower(?) AND seq > ?`, RAW, mark);
+        return rows.length > 0 ? rows : undefined;
+      });
+      assert.match(refused[0]!.reason ?? '', /refused/);
+      await settle();
+      assert.equal(await publicAccess(), 'Enabled', 'nothing changed without the right');
+      // One refusal per run: the run finished instead of retrying the 403.
+      assert.ok(
+        auditRows(`action = 'network.step.refused' AND lower(target) = lower(?) AND seq > ?`, RAW, mark).length <= 2,
+      );
+      const failed = await api('GET', 'orchestrations?runtimeStatus=Failed', { token: tokens.ada });
+      assert.equal((failed.body as { items: unknown[] }).items.length, 0, JSON.stringify(failed.body));
+    } finally {
+      const back = await emulator.admin('POST', '/admin/arm/role-assignments', {
+        scope: RG,
+        principalId: WARDEN_MI,
+        role: 'Warden Network Enforcer',
+        principalType: 'ServicePrincipal',
+      });
+      assert.ok(back.status < 300, JSON.stringify(back.body));
+    }
+    const again = await api('POST', 'network/enforce', { token: tokens.ada, body: { resourceId: RAW } });
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    await waitFor('public access disabled once the right is back', async () =>
+      (await publicAccess()) === 'Disabled' ? true : undefined,
+    );
+  });
+
+  test('(h) a drift re-applied five times in a minute trips the fight detector', async () => {
+    await settle();
+    const grant = async () => {
+      const r = await emulator.admin('POST', '/admin/arm/role-assignments', {
+        scope: RG,
+        principalId: GRACE,
+        role: 'Reader',
+        principalType: 'User',
+      });
+      assert.ok(r.status < 300, JSON.stringify(r.body));
+    };
+    const graceReader = async () =>
+      (await assignmentsAt(RG)).some((a) => a.principalId === GRACE && a.role === READER_GUID);
+    for (let i = 0; i < 5; i++) {
+      await grant();
+      await waitFor(`revert ${i + 1}`, async () => ((await graceReader()) ? undefined : true));
+    }
+    const mark = maxSeq();
+    await grant();
+    await waitFor('the fight recorded for approval', async () => {
+      const pending = await api('GET', 'approvals?state=pending', { token: tokens.ada });
+      const items = (pending.body as { items: { target: string; plan: unknown }[] }).items;
+      return items.some((a) => a.target === RG && JSON.stringify(a.plan).includes('fight')) ? true : undefined;
+    });
+    await settle();
+    assert.equal(await graceReader(), true, 'the sixth application stays: Warden stops fighting and asks');
+    assert.equal(
+      auditRows(`action = 'access.step.applied' AND target = ? AND seq > ? AND after LIKE ?`, RG, mark, `%${GRACE}%`)
+        .length,
+      0,
+    );
   });
 
   test('bad input: unknown types, no subject, foreign ids → acknowledged, recorded or dismissed, nothing changes', async () => {
