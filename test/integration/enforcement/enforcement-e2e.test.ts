@@ -142,6 +142,8 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
           WARDEN_APP_VERSION: '0.0.0-e2e',
           // The fight detector as the issue states it: the same drift re-applied five times within a minute.
           WARDEN_BREAKER_MAX_REVERTS: '5',
+          // A small blast radius, so scenario (d) needs three deletes (every other scenario plans one at a time).
+          WARDEN_BLAST_MAX_DELETES: '2',
           WARDEN_BREAKER_WINDOW_MINUTES: '1',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -509,6 +511,69 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
         .length,
       0,
     );
+  });
+
+  test('(d) over the blast radius → recorded for approval, other drift still reverted, applied once approved', async () => {
+    await settle();
+    const BLOB_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
+    const crowd = [MALLORY, GRACE, DATA_SCIENTISTS];
+    // An exemption holds the scope still while three out-of-band grants land; its deletion plans them together.
+    const ex = await api('PUT', 'metadata/exemptions/ex-e2e-blast', {
+      token: tokens.ada,
+      body: {
+        target: RG,
+        kind: 'access',
+        reason: 'Enforcement end-to-end test: hold the scope',
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        approved_by: GRACE,
+      },
+    });
+    assert.equal(ex.status, 201, JSON.stringify(ex.body));
+    await waitFor('the exemption in force', async () => {
+      const dry = await api('POST', 'access/reconcile?dryRun=true', { token: tokens.ada, body: { scope: RG } });
+      return JSON.stringify(dry.body).includes('ex-e2e-blast') || dry.status !== 200 ? true : undefined;
+    });
+    for (const principalId of crowd) {
+      const r = await emulator.admin('POST', '/admin/arm/role-assignments', {
+        scope: RG,
+        principalId,
+        role: 'Storage Blob Data Reader',
+        principalType: principalId === DATA_SCIENTISTS ? 'Group' : 'User',
+      });
+      assert.ok(r.status < 300, JSON.stringify(r.body));
+    }
+    const crowdGrants = async () =>
+      (await assignmentsAt(RG)).filter((a) => crowd.includes(a.principalId) && a.role === BLOB_READER).length;
+    const gone = await api('DELETE', 'metadata/exemptions/ex-e2e-blast', {
+      token: tokens.ada,
+      headers: { 'if-match': '"1"' },
+    });
+    assert.equal(gone.status, 204, JSON.stringify(gone.body));
+    const approval = await waitFor('the over-limit deletes recorded for approval', async () => {
+      const pending = await api('GET', 'approvals?state=pending', { token: tokens.ada });
+      const items = (pending.body as { items: { id: string; target: string; plan: unknown }[] }).items;
+      return items.find((a) => a.target === RG && crowd.every((p) => JSON.stringify(a.plan).includes(p)));
+    });
+    await settle();
+    assert.equal(await crowdGrants(), 3, 'nothing over the limit is deleted before the approval');
+    // Drift elsewhere on the scope is still reverted meanwhile.
+    const other = await emulator.admin('POST', '/admin/arm/role-assignments', {
+      scope: RG,
+      principalId: PIPELINE_SP,
+      role: 'Storage Blob Data Reader',
+      principalType: 'ServicePrincipal',
+    });
+    assert.ok(other.status < 300, JSON.stringify(other.body));
+    await waitFor('the other drift reverted while the approval is pending', async () =>
+      (await assignmentsAt(RG)).some((a) => a.principalId === PIPELINE_SP && a.role === BLOB_READER) ? undefined : true,
+    );
+    assert.equal(await crowdGrants(), 3);
+    const approved = await api('POST', `approvals/${approval.id}/approve`, {
+      token: tokens.grace,
+      body: { comment: 'these three go' },
+    });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    await waitFor('the approved deletes applied', async () => ((await crowdGrants()) === 0 ? true : undefined));
   });
 
   test('bad input: unknown types, no subject, foreign ids → acknowledged, recorded or dismissed, nothing changes', async () => {
