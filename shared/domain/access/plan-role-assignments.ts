@@ -225,11 +225,16 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   // Intern what the plan will meet first — every role definition's GUID, the assignments' scopes, principals and
   // roles — so the counts are bounded and a grant's identity fits one number (a string only beyond 2^53).
   for (const d of Object.values(input.roles)) roleId(d.guid);
-  const actualIds = input.actual.map<[number, number, number]>((a) => [
-    scopeId(a.scope),
-    principalId(a.principalId),
-    roleId(a.roleDefinitionGuid),
-  ]);
+  const actualCount = input.actual.length;
+  const actualScope = new Int32Array(actualCount);
+  const actualPrincipal = new Int32Array(actualCount);
+  const actualRole = new Int32Array(actualCount);
+  for (let i = 0; i < actualCount; i++) {
+    const a = input.actual[i] as RoleAssignment;
+    actualScope[i] = scopeId(a.scope);
+    actualPrincipal[i] = principalId(a.principalId);
+    actualRole[i] = roleId(a.roleDefinitionGuid);
+  }
   const extra = input.policies.length + input.pimInstances.length + 1;
   const scopeBound = scopeIdOfNorm.size() + extra;
   const principalBound = principalIdOfNorm.size() + extra;
@@ -291,14 +296,14 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
     });
   const inferenceOnly = new Set(inForce.filter((p) => p.data_access === 'inference-only').map((p) => p.principal_id));
   const desired = new Map<GrantId, DesiredGrant>();
-  const roleOf = memo((ref: string) => resolveRole(ref, input.roles));
-  const allowedRef = memo((ref: string) => {
-    const role = roleOf(ref);
-    return role !== undefined && (allowedGuids.has(role.guid) || allowedNames.has(lower(role.roleName)));
-  });
-  const privilegedRef = memo((ref: string) => {
-    const role = roleOf(ref);
-    return role !== undefined && isPrivilegedDefinition(role, ref);
+  /** What a policy's role reference resolves to, whether the scope allows it and whether it is privileged. */
+  const roleRef = memo((ref: string) => {
+    const role = resolveRole(ref, input.roles);
+    return {
+      role,
+      allowed: role !== undefined && (allowedGuids.has(role.guid) || allowedNames.has(lower(role.roleName))),
+      privileged: role !== undefined && isPrivilegedDefinition(role, ref),
+    };
   });
   for (const p of inForce) {
     const who = untouchable(p.principal_id);
@@ -310,12 +315,13 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       );
       continue;
     }
-    const role = roleOf(p.role);
+    const ref = roleRef(p.role);
+    const role = ref.role;
     if (!role) {
       note('role-unknown', p.id, `policy ${p.id} names role '${p.role}', which no role definition at ${managed} has`);
       continue;
     }
-    if (!allowedRef(p.role)) {
+    if (!ref.allowed) {
       note(
         'role-not-allowed',
         p.id,
@@ -346,7 +352,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
       principalType: p.principal_type,
       role,
       policy: p,
-      privileged: privilegedRef(p.role),
+      privileged: ref.privileged,
     });
   }
 
@@ -362,7 +368,9 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   const isActivation = (a: RoleAssignment, id: GrantId): boolean =>
     activationKeys.has(id) || (activationOrigins.size > 0 && activationOrigins.has(lower(a.id)));
   /** Each assignment's compact grant id, computed once (index-aligned with `input.actual`). */
-  const actualKeyList = actualIds.map(([sc, pr, ro]) => combine(sc, pr, ro));
+  const actualKeyList = input.actual.map((_, i) =>
+    combine(actualScope[i] as number, actualPrincipal[i] as number, actualRole[i] as number),
+  );
   const actualKeys = new Set<GrantId>();
   input.actual.forEach((a, i) => {
     if (!a.inherited) actualKeys.add(actualKeyList[i] as GrantId);
