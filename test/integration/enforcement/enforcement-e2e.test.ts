@@ -608,6 +608,15 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     const poison = audit.prepare(`SELECT reason FROM poison_messages WHERE message_id = 'e2e-bad-2'`).all();
     assert.equal(poison.length, 1, 'the event without a subject is recorded as poison');
     assert.deepEqual(await assignmentsAt(RG), before);
+    // A malformed policy row is refused at the door with the fields named; nothing is stored or started.
+    const malformed = await api('PUT', 'metadata/access_policies/ap-e2e-malformed', {
+      token: tokens.ada,
+      body: { principal_id: 'not-a-guid', principal_type: 'Robot', role: '', scope: 'rg-fraud-ml' },
+    });
+    assert.equal(malformed.status, 400, JSON.stringify(malformed.body));
+    const fields = ((malformed.body as { errors?: { path: string }[] }).errors ?? []).map((e) => e.path);
+    assert.ok(fields.includes('principal_id') && fields.includes('scope'), JSON.stringify(fields));
+    assert.equal((await api('GET', 'metadata/access_policies/ap-e2e-malformed', { token: tokens.ada })).status, 404);
     // Malformed dry-run input is a 400 naming the field.
     const bad = await api('POST', 'access/reconcile?dryRun=true', { token: tokens.ada, body: { scope: 'not-an-id' } });
     assert.equal(bad.status, 400, JSON.stringify(bad.body));
