@@ -71,7 +71,9 @@ export interface RunningRuntime {
  * Service Bus broker and the durable engine. Each reads its host.json section through {@link RuntimeServices.hostJson}.
  */
 export function defaultComponents(): RuntimeComponent[] {
-  return [createTimerComponent(), createSqlTriggerComponent(), createServiceBusComponent(), createDurableComponent()];
+  // The durable engine first: it provides the durableClient input binding that functions fired by the other
+  // triggers use (a SQL batch polled before it started would fail once); stopped last, after the triggers drained.
+  return [createDurableComponent(), createTimerComponent(), createSqlTriggerComponent(), createServiceBusComponent()];
 }
 
 const LOG_LEVEL_MAP: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error' | undefined> = {
