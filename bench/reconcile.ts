@@ -19,8 +19,7 @@
 //      WARDEN_BLAST_MAX_DELETES=1000, WARDEN_BLAST_MAX_DELETE_SHARE=1.
 // Prints one summary line per workload and writes bench/results/reconcile.json.
 //   --only=planning | --only=events
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -28,6 +27,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { startEmulator } from '../emulator/index';
+import { findRepoRoot } from '../lib/find-repo-root';
+import { freePort, type NodeChild, startNodeChild } from '../lib/node-child';
 import { DEFAULT_BLAST_RADIUS } from '../shared/domain/access/blast-radius';
 import { type AccessPlanInput, planRoleAssignments } from '../shared/domain/access/plan-role-assignments';
 import type { PlannedPolicy } from '../shared/domain/access/planned-rows';
@@ -36,13 +37,7 @@ import { roleAssignmentName } from '../shared/domain/access/role-assignment-name
 import { openSqliteMetadataStore } from '../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../shared/metadata/seed/seed-demo-world';
 
-/** The repository root (the nearest directory above the compiled file holding package.json). */
-function repoRoot(): string {
-  let d = __dirname;
-  while (!existsSync(path.join(d, 'package.json')) && path.dirname(d) !== d) d = path.dirname(d);
-  return d;
-}
-const RESULTS_DIR = path.join(repoRoot(), 'bench', 'results');
+const RESULTS_DIR = path.join(findRepoRoot(__dirname), 'bench', 'results');
 const quick = process.argv.includes('--quick');
 const runsArg = process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length);
 const RUNS = runsArg ? Math.max(1, Number(runsArg)) : quick ? 3 : 7;
@@ -407,18 +402,10 @@ interface EventResult {
 const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
 
-async function freePort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 async function eventToRemediation(rate: number, seconds: number): Promise<EventResult> {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const build = path.resolve(__dirname, '..');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-reconcile-'));
   const db = path.join(tmp, 'metadata.db');
@@ -432,9 +419,8 @@ async function eventToRemediation(rate: number, seconds: number): Promise<EventR
     deferDrifts: true,
     log: () => undefined,
   });
-  let runtime: ChildProcess | undefined;
+  let runtime: NodeChild | undefined;
   let tap: http.Server | undefined;
-  const output: string[] = [];
   try {
     const store = openSqliteMetadataStore({ file: db });
     await seedDemoWorld(store, JSON.parse(readFileSync(world, 'utf8')));
@@ -472,10 +458,9 @@ async function eventToRemediation(rate: number, seconds: number): Promise<EventR
     const base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
     const mi = emulator.endpoints.managedIdentity;
-    runtime = spawn(
-      process.execPath,
-      [
-        path.join(build, 'runtime', 'main.js'),
+    runtime = await startNodeChild({
+      script: path.join(build, 'runtime', 'main.js'),
+      args: [
         '--app',
         root,
         '--main',
@@ -487,44 +472,30 @@ async function eventToRemediation(rate: number, seconds: number): Promise<EventR
         '--settings',
         path.join(tmp, 'no-local-settings.json'),
       ],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-          IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-          IDENTITY_HEADER: mi.IDENTITY_HEADER,
-          AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          AZURE_TENANT_ID: emulator.endpoints.tenantId,
-          TASKHUB_NAME: 'wardenbench',
-          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-          WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
-          WARDEN_API_AUDIENCES: 'api://warden',
-          WARDEN_PRINCIPAL_IDS: WARDEN,
-          WARDEN_METADATA_DB: db,
-          WARDEN_NOTIFIER: 'none',
-          WARDEN_BLAST_MAX_DELETES: '1000',
-          WARDEN_BLAST_MAX_DELETE_SHARE: '1',
-          WARDEN_APP_VERSION: '0.0.0-bench',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
+        IDENTITY_HEADER: mi.IDENTITY_HEADER,
+        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        AZURE_TENANT_ID: emulator.endpoints.tenantId,
+        TASKHUB_NAME: 'wardenbench',
+        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
+        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+        WARDEN_API_AUDIENCES: 'api://warden',
+        WARDEN_PRINCIPAL_IDS: WARDEN,
+        WARDEN_METADATA_DB: db,
+        WARDEN_NOTIFIER: 'none',
+        WARDEN_BLAST_MAX_DELETES: '1000',
+        WARDEN_BLAST_MAX_DELETE_SHARE: '1',
+        WARDEN_APP_VERSION: '0.0.0-bench',
       },
-    );
-    runtime.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-    runtime.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/api/health`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (runtime.exitCode !== null || Date.now() > deadline)
-        throw new Error(`runtime did not start:\n${output.join('').slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      readyUrl: `${base}/api/health`,
+      timeoutMs: 60_000,
+    });
     const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as {
       systemKeys: { eventgrid_extension: string };
     };
@@ -650,12 +621,7 @@ async function eventToRemediation(rate: number, seconds: number): Promise<EventR
       runtimeCpuSeconds: null,
     };
   } finally {
-    if (runtime && runtime.exitCode === null) {
-      const exited = new Promise((r) => runtime!.once('exit', r));
-      runtime.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (runtime.exitCode === null) runtime.kill('SIGKILL');
-    }
+    await runtime?.stop();
     const t = tap;
     if (t) await new Promise<void>((r) => t.close(() => r()));
     await emulator.stop();

@@ -1,8 +1,7 @@
 // End to end: the emulator (Entra tokens, an Event Grid custom topic with a test subscriber) and the local runtime
 // (a child process trusting the emulator's CA, serving the API's registrations from the compiled tree).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,6 +9,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
+import { findRepoRoot } from '../../../lib/find-repo-root';
+import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
 import { API_ROUTES } from '../../../shared/api/route-table';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
@@ -21,25 +22,6 @@ const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
 const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const RG = '/subscriptions/748dc4e8-efe6-46bb-9fdb-8b4a39e61336/resourceGroups/rg-fraud-ml';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'warden') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repo root not found');
-    dir = up;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 interface CloudEventReceived {
   type: string;
   subject: string;
@@ -48,14 +30,13 @@ interface CloudEventReceived {
 }
 
 describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid notifications', () => {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-api-e2e-'));
   let emulator: RunningEmulator;
-  let runtime: ChildProcess | undefined;
+  let runtime: NodeChild | undefined;
   let base = '';
   let subscriber: http.Server;
   const received: CloudEventReceived[] = [];
-  const output: string[] = [];
   const tokens: Record<string, string> = {};
 
   before(async () => {
@@ -110,10 +91,9 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
     const build = path.resolve(__dirname, '..', '..', '..');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    runtime = spawn(
-      process.execPath,
-      [
-        path.join(build, 'runtime', 'main.js'),
+    runtime = await startNodeChild({
+      script: path.join(build, 'runtime', 'main.js'),
+      args: [
         '--app',
         root,
         '--main',
@@ -125,46 +105,27 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
         '--settings',
         path.join(tmp, 'no-local-settings.json'),
       ],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-          WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-          WARDEN_METADATA_DB: db,
-          WARDEN_NOTIFIER: 'eventgrid',
-          WARDEN_NOTIFY_EVENTGRID_ENDPOINT: t.endpoint,
-          WARDEN_NOTIFY_EVENTGRID_KEY: t.key1,
-          WARDEN_APP_VERSION: '0.0.0-e2e',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
+        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
+        WARDEN_METADATA_DB: db,
+        WARDEN_NOTIFIER: 'eventgrid',
+        WARDEN_NOTIFY_EVENTGRID_ENDPOINT: t.endpoint,
+        WARDEN_NOTIFY_EVENTGRID_KEY: t.key1,
+        WARDEN_APP_VERSION: '0.0.0-e2e',
       },
-    );
-    runtime.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-    runtime.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/api/health`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (runtime.exitCode !== null || Date.now() > deadline)
-        throw new Error(`runtime did not start:\n${output.join('').slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      readyUrl: `${base}/api/health`,
+      timeoutMs: 30_000,
+    });
   });
 
   after(async () => {
-    if (runtime && runtime.exitCode === null) {
-      const exited = new Promise((r) => runtime!.once('exit', r));
-      runtime.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (runtime.exitCode === null) runtime.kill('SIGKILL');
-    }
+    await runtime?.stop();
     await new Promise<void>((r) => subscriber?.close(() => r()));
     await emulator?.stop();
     rmSync(tmp, { recursive: true, force: true });

@@ -2,16 +2,15 @@
 // runtime running the real app (functions/index.ts) as a child process trusting the emulator's CA. One stack is
 // shared by the scenarios; each uses its own principals or resources.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
+import { findRepoRoot } from '../../../lib/find-repo-root';
+import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 
@@ -29,25 +28,6 @@ const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const OWNER_GUID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 const READER_GUID = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const NETWORK_ENFORCER_GUID = 'f96d3e34-f8a0-421e-80ea-f4e3ee81d442';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'warden') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repo root not found');
-    dir = up;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Assignment {
   id?: string;
@@ -68,14 +48,14 @@ interface AuditRow {
 }
 
 describe('enforcement end to end: emulator ARM + Event Grid, local runtime running the app', () => {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const build = path.resolve(__dirname, '..', '..', '..');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-enforcement-e2e-'));
   const db = path.join(tmp, 'metadata.db');
   let emulator: RunningEmulator;
-  let runtime: ChildProcess | undefined;
+  let runtime: NodeChild | undefined;
   let base = '';
-  const output: string[] = [];
+  let output: string[] = [];
   const tokens: Record<string, string> = {};
   let audit: DatabaseSync;
   let webhook = '';
@@ -105,10 +85,9 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
     const mi = emulator.endpoints.managedIdentity;
-    runtime = spawn(
-      process.execPath,
-      [
-        path.join(build, 'runtime', 'main.js'),
+    runtime = await startNodeChild({
+      script: path.join(build, 'runtime', 'main.js'),
+      args: [
         '--app',
         root,
         '--main',
@@ -120,48 +99,35 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
         '--settings',
         path.join(tmp, 'no-local-settings.json'),
       ],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-          IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-          IDENTITY_HEADER: mi.IDENTITY_HEADER,
-          AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          AZURE_TENANT_ID: emulator.endpoints.tenantId,
-          TASKHUB_NAME: 'wardene2e',
-          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-          WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
-          WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-          WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-          WARDEN_METADATA_DB: db,
-          WARDEN_NOTIFIER: 'none',
-          WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
-          WARDEN_APP_VERSION: '0.0.0-e2e',
-          // The fight detector as the issue states it: the same drift re-applied five times within a minute.
-          WARDEN_BREAKER_MAX_REVERTS: '5',
-          // A small blast radius, so scenario (d) needs three deletes (every other scenario plans one at a time).
-          WARDEN_BLAST_MAX_DELETES: '2',
-          WARDEN_BREAKER_WINDOW_MINUTES: '1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
+        IDENTITY_HEADER: mi.IDENTITY_HEADER,
+        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        AZURE_TENANT_ID: emulator.endpoints.tenantId,
+        TASKHUB_NAME: 'wardene2e',
+        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
+        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
+        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
+        WARDEN_METADATA_DB: db,
+        WARDEN_NOTIFIER: 'none',
+        WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
+        WARDEN_APP_VERSION: '0.0.0-e2e',
+        // The fight detector as the issue states it: the same drift re-applied five times within a minute.
+        WARDEN_BREAKER_MAX_REVERTS: '5',
+        // A small blast radius, so scenario (d) needs three deletes (every other scenario plans one at a time).
+        WARDEN_BLAST_MAX_DELETES: '2',
+        WARDEN_BREAKER_WINDOW_MINUTES: '1',
       },
-    );
-    runtime.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-    runtime.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/api/health`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (runtime.exitCode !== null || Date.now() > deadline)
-        throw new Error(`runtime did not start:\n${output.join('').slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      readyUrl: `${base}/api/health`,
+      timeoutMs: 60_000,
+    });
+    output = runtime.output;
     // The ARM events of the subscription → the app's Event Grid function (as infra/event-subscriptions.json says).
     const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as {
       systemKeys: { eventgrid_extension: string };
@@ -196,12 +162,7 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     if (process.env.WARDEN_E2E_LOG)
       (await import('node:fs')).writeFileSync(process.env.WARDEN_E2E_LOG, output.join(''));
     audit?.close();
-    if (runtime && runtime.exitCode === null) {
-      const exited = new Promise((r) => runtime!.once('exit', r));
-      runtime.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (runtime.exitCode === null) runtime.kill('SIGKILL');
-    }
+    await runtime?.stop();
     await emulator?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
