@@ -14,6 +14,7 @@ import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-chil
 import { API_ROUTES } from '../../../shared/api/route-table';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const ADA = '6690be11-5387-4f81-9be0-9eba69a0dd12';
 const GRACE = 'b9cda072-27d0-4fb2-9769-cef0d3d47e1d';
@@ -78,15 +79,7 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
     await seedDemoWorld(store, JSON.parse(readFileSync(path.join(root, 'demo', 'world.json'), 'utf8')));
     await store.close();
 
-    for (const [name, principalId] of [
-      ['ada', ADA],
-      ['grace', GRACE],
-      ['pipeline', PIPELINE_SP],
-    ] as const) {
-      const minted = await emulator.admin('POST', '/admin/tokens', { principalId, resource: 'api://warden' });
-      assert.equal(minted.status, 200, JSON.stringify(minted.body));
-      tokens[name] = (minted.body as { access_token: string }).access_token;
-    }
+    Object.assign(tokens, await mintApiTokens(emulator, { ada: ADA, grace: GRACE, pipeline: PIPELINE_SP }));
 
     const build = path.resolve(__dirname, '..', '..', '..');
     const port = await freePort();
@@ -131,29 +124,7 @@ describe('HTTP API end to end: emulator Entra tokens, local runtime, Event Grid 
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const api = async (
-    method: string,
-    p: string,
-    o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; headers: Headers; body: unknown }> => {
-    const res = await fetch(`${base}/api/${p}`, {
-      method,
-      headers: {
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(o.headers ?? {}),
-      },
-      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, headers: res.headers, body };
-  };
+  const api = (method: string, p: string, o: ApiCallOptions = {}): Promise<ApiAnswer> => callApi(base, method, p, o);
 
   test('every route of the table: no token → 401 with WWW-Authenticate; an app without Warden roles → 403', async () => {
     for (const r of API_ROUTES) {

@@ -13,6 +13,7 @@ import { findRepoRoot } from '../../../lib/find-repo-root';
 import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-fraud-ml`;
@@ -72,14 +73,7 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     const store = openSqliteMetadataStore({ file: db });
     await seedDemoWorld(store, JSON.parse(readFileSync(path.join(root, 'demo', 'world.json'), 'utf8')));
     await store.close();
-    for (const [name, principalId] of [
-      ['ada', ADA],
-      ['grace', GRACE],
-    ] as const) {
-      const minted = await emulator.admin('POST', '/admin/tokens', { principalId, resource: 'api://warden' });
-      assert.equal(minted.status, 200, JSON.stringify(minted.body));
-      tokens[name] = (minted.body as { access_token: string }).access_token;
-    }
+    Object.assign(tokens, await mintApiTokens(emulator, { ada: ADA, grace: GRACE }));
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -167,29 +161,7 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const api = async (
-    method: string,
-    p: string,
-    o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; headers: Headers; body: unknown }> => {
-    const res = await fetch(`${base}/api/${p}`, {
-      method,
-      headers: {
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(o.headers ?? {}),
-      },
-      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, headers: res.headers, body };
-  };
+  const api = (method: string, p: string, o: ApiCallOptions = {}): Promise<ApiAnswer> => callApi(base, method, p, o);
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) {
     const deadline = Date.now() + ms;
