@@ -48,6 +48,8 @@ export interface EmulatorEndpointsFile {
   adminBaseUrl: string;
   credentialsPath: string;
   eventGrid: { topics: Array<{ name: string; endpoint: string; id: string }> };
+  /** Extra origins (host name → https origin): one per vault, workspace, storage account, Monitor endpoint. */
+  origins?: Record<string, string>;
 }
 
 export interface LocalStack {
@@ -134,6 +136,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WARDEN_TENANT_ID: emulator.tenantId,
       WARDEN_SUBSCRIPTION_ID: emulator.subscriptionId,
       WARDEN_ARM_ENDPOINT: emulator.armEndpoint,
+      // Data planes keep their real host names in metadata; the emulator serves each on an origin of its own.
+      WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.origins ?? {}),
       WARDEN_AUTHORITY_HOST: emulator.entraAuthorityHost,
       WARDEN_METADATA_DB: path.join(stateDir, 'metadata.db'),
       WEBSITE_HOSTNAME: `localhost:${runtimePort}`,

@@ -97,6 +97,39 @@ export const EnvSettingsSchema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^localhost$/i, { error: 'must be a DNS suffix like vault.azure.net' })
     .default('vault.azure.net'),
+  /**
+   * Data-plane hosts served elsewhere, as a JSON object host → https origin — e.g.
+   * `{"kv-fraud-ml.vault.azure.net":"https://127.0.0.1:40123"}`. Empty on Azure; locally the launcher sets it from
+   * the emulator's origins (one per vault, workspace, storage account, Monitor endpoint) so metadata keeps the real
+   * URIs and the adapters stay the same code path.
+   */
+  WARDEN_HOST_OVERRIDES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return {};
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of host → https origin' });
+        return z.NEVER;
+      }
+      const result = z
+        .record(
+          z.string().regex(/^[a-z0-9.-]+$/i, { error: 'keys must be host names' }),
+          z.url({ protocol: /^https$/, error: 'values must be https origins' }),
+        )
+        .safeParse(parsed);
+      if (!result.success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JSON object of host → https origin (${result.error.issues[0]?.message ?? 'invalid'})`,
+        });
+        return z.NEVER;
+      }
+      return Object.fromEntries(Object.entries(result.data).map(([h, o]) => [h.toLowerCase(), new URL(o).origin]));
+    }),
   /** Warden's own principal ids (its managed identity, …), comma-separated: never the subject of a policy or remediation. */
   WARDEN_PRINCIPAL_IDS: list(guid).refine((ids) => ids.length > 0, { error: "must name Warden's own principal id(s)" }),
   /** Audiences the HTTP API accepts (its identifier URI and client id), comma-separated. */
@@ -179,6 +212,8 @@ export interface Settings {
     readonly subscriptionId: string | undefined;
     readonly armEndpoint: string;
     readonly keyVaultDnsSuffix: string;
+    /** Data-plane host → origin overrides (WARDEN_HOST_OVERRIDES; empty on Azure). */
+    readonly hostOverrides: Readonly<Record<string, string>>;
   };
   readonly api: {
     readonly audiences: readonly string[];
@@ -227,6 +262,7 @@ export function groupSettings(env: Env, metadata: MetadataConnection): Settings 
       subscriptionId: env.WARDEN_SUBSCRIPTION_ID,
       armEndpoint: env.WARDEN_ARM_ENDPOINT,
       keyVaultDnsSuffix: env.WARDEN_KEYVAULT_DNS_SUFFIX.toLowerCase(),
+      hostOverrides: env.WARDEN_HOST_OVERRIDES,
     },
     api: {
       audiences: env.WARDEN_API_AUDIENCES,
