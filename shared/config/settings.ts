@@ -153,6 +153,14 @@ export const EnvSettingsSchema = z.object({
   WARDEN_BREAKER_MAX_REVERTS: int(1, 1000, 3),
   WARDEN_BREAKER_MAX_QUARANTINES: int(1, 1000, 3),
   WARDEN_BREAKER_WINDOW_MINUTES: int(1, 7 * 24 * 60, 60),
+  /** The action group (ARM id) every Monitor alert rule syncAlertRules creates notifies (Warden's secure webhook). */
+  WARDEN_ALERT_ACTION_GROUP_ID: z
+    .string()
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i, {
+      error: 'must be the ARM id of an action group',
+    })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** Blast radius: the delete share applies once a scope holds this many grants. */
   WARDEN_BLAST_SHARE_APPLIES_FROM: int(0, 1_000_000, 10),
   /** Remediation steps one run applies at once. */
@@ -246,6 +254,8 @@ export interface Settings {
     }[];
   };
   readonly clock: { readonly file: string | undefined; readonly mode: 'real' | 'test' };
+  /** Model quarantine (issue 9): the action group the synced alert rules notify. */
+  readonly models: { readonly alertActionGroupId: string | undefined };
 }
 
 /** Groups the flat environment values (already validated) into {@link Settings}. */
@@ -300,5 +310,6 @@ export function groupSettings(env: Env, metadata: MetadataConnection): Settings 
       dependencies: env.WARDEN_DEPENDENCIES,
     },
     clock: { file: env.WARDEN_CLOCK_FILE, mode: env.WARDEN_CLOCK_MODE },
+    models: { alertActionGroupId: env.WARDEN_ALERT_ACTION_GROUP_ID },
   };
 }
