@@ -205,6 +205,8 @@ export interface AccessChecker {
 export interface EmulatorContext {
   readonly db: DatabaseSync;
   readonly clock: EmulatorClock;
+  /** The state directory (for module-owned key files, mode 0600). Optional only for hand-made test contexts. */
+  readonly stateDir?: string;
   readonly tenantId: string;
   readonly subscriptionId: string;
   /** Default location for new resources (from the world; `westeurope` otherwise). */
@@ -301,6 +303,11 @@ export interface EmulatorModule {
    * same events are emitted). Drifts run after every module has seeded, attributed to `drift.actor`.
    */
   drifts?: Record<string, (drift: DemoDrift, ctx: EmulatorContext) => void | Promise<void>>;
+  /**
+   * Called once the emulator listens and is seeded (also on a restart without seeding): opens the module's origins
+   * for existing resources and starts its timers. Awaited, so `endpoints` lists those origins when start resolves.
+   */
+  start?(ctx: EmulatorContext): void | Promise<void>;
   /** Called on stop (timers, listeners). */
   close?(): void | Promise<void>;
 }

@@ -205,6 +205,7 @@ export class Emulator {
     for (const t of this.options.topics ?? []) this.eventGrid.createTopic(t);
     for (const s of this.options.eventSubscriptions ?? []) await this.eventGrid.createSubscription(s);
     if (this.options.reset || !seeded) await this.seed(this.world);
+    for (const m of this.modules) await m.start?.(this.ctx);
     this.log('emulator.started', { baseUrl: this.base, stateDir: this.stateDir });
   }
 
@@ -280,6 +281,7 @@ export class Emulator {
     return {
       db: this.db,
       clock: this.clock,
+      stateDir: this.stateDir,
       tenantId,
       subscriptionId,
       location,
