@@ -1,0 +1,2 @@
+// Commands from pipelines and tools over Service Bus (queue `warden-commands`); see docs/commands.md.
+import './commands-queue';
