@@ -12,6 +12,9 @@ export const HOST_SETTINGS = [
   'AzureWebJobsStorage',
   'TASKHUB_NAME',
   'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+  // The Service Bus connection of the bindings (`connection: 'WARDEN_SERVICEBUS'`), identity-based:
+  // `<namespace>.servicebus.windows.net` on Azure; the local runtime's broker needs none.
+  'WARDEN_SERVICEBUS__fullyQualifiedNamespace',
 ] as const;
 
 /** Settings whose values are secrets: never logged, never echoed in errors. */
