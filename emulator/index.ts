@@ -12,10 +12,11 @@ import { readFileSync } from 'node:fs';
 import { armModule } from './arm/index';
 import type { EmulatorModule } from './core/module';
 import { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions } from './core/server';
+import { mlModule } from './ml/index';
 
 /** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
 export function defaultModules(): EmulatorModule[] {
-  return [armModule];
+  return [armModule, mlModule];
 }
 
 export type { EmulatorContext, EmulatorModule } from './core/module';
