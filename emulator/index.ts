@@ -11,12 +11,13 @@ import { readFileSync } from 'node:fs';
 
 import { armModule } from './arm/index';
 import type { EmulatorModule } from './core/module';
+import { createKeyVaultModule } from './keyvault/index';
 import { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions } from './core/server';
 import { mlModule } from './ml/index';
 
 /** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
 export function defaultModules(): EmulatorModule[] {
-  return [armModule, mlModule];
+  return [armModule, mlModule, createKeyVaultModule()];
 }
 
 export type { EmulatorContext, EmulatorModule } from './core/module';
