@@ -1,0 +1,293 @@
+// End to end: commands on the `warden-commands` queue of the local runtime's broker (enqueued through its admin API,
+// as built by the documented @azure/service-bus example), processed by the real app (functions/index.ts) against
+// the emulator: session order, poison messages, and dead-lettering after the max delivery count.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+
+import { type RunningEmulator, startEmulator } from '../../../emulator/index';
+import { findRepoRoot } from '../../../lib/find-repo-root';
+import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
+import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { commandMessage, type WardenCommand } from './enqueue-command.example';
+
+const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
+const RG = `/subscriptions/${SUB}/resourceGroups/rg-fraud-ml`;
+const RAW = `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw`;
+const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
+const MAX_DELIVERY_COUNT = 3;
+
+interface AuditRow {
+  seq: number;
+  actor: string;
+  action: string;
+  target: string;
+  after: string | null;
+}
+
+interface EntityCounts {
+  name: string;
+  requiresSession: boolean;
+  activeMessageCount: number;
+  lockedMessageCount: number;
+  deadLetterMessageCount: number;
+}
+
+describe('Service Bus commands end to end: the runtime broker, the real app, the emulator', () => {
+  const root = findRepoRoot(__dirname);
+  const build = path.resolve(__dirname, '..', '..', '..');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-commands-e2e-'));
+  const db = path.join(tmp, 'metadata.db');
+  let emulator: RunningEmulator;
+  let runtime: NodeChild | undefined;
+  let base = '';
+  let masterKey = '';
+  let output: string[] = [];
+  let metadata: DatabaseSync;
+
+  before(async () => {
+    emulator = await startEmulator({
+      port: 0,
+      stateDir: path.join(tmp, 'emulator'),
+      world: path.join(root, 'demo', 'world.json'),
+      pollIntervalMs: 50,
+      deferDrifts: true,
+      log: () => undefined,
+    });
+    const store = openSqliteMetadataStore({ file: db });
+    await seedDemoWorld(store, JSON.parse(readFileSync(path.join(root, 'demo', 'world.json'), 'utf8')));
+    await store.close();
+
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const stateDir = path.join(tmp, 'runtime');
+    const mi = emulator.endpoints.managedIdentity;
+    runtime = await startNodeChild({
+      script: path.join(build, 'runtime', 'main.js'),
+      args: [
+        '--app',
+        root,
+        '--main',
+        path.relative(root, path.join(build, 'functions', 'index.js')),
+        '--port',
+        String(port),
+        '--state-dir',
+        stateDir,
+        '--settings',
+        path.join(tmp, 'no-local-settings.json'),
+      ],
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
+        IDENTITY_HEADER: mi.IDENTITY_HEADER,
+        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        AZURE_TENANT_ID: emulator.endpoints.tenantId,
+        TASKHUB_NAME: 'wardencommandse2e',
+        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
+        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+        WARDEN_API_AUDIENCES: 'api://warden',
+        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
+        WARDEN_METADATA_DB: db,
+        WARDEN_NOTIFIER: 'none',
+        WARDEN_SERVICEBUS__fullyQualifiedNamespace: 'local.servicebus.windows.net',
+        WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
+        WARDEN_APP_VERSION: '0.0.0-e2e',
+        // The queue's MaxDeliveryCount (Azure: an entity property; the local broker: this setting).
+        WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT: String(MAX_DELIVERY_COUNT),
+      },
+      readyUrl: `${base}/api/health`,
+      timeoutMs: 60_000,
+    });
+    output = runtime.output;
+    masterKey = (JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as { masterKey: string }).masterKey;
+    metadata = new DatabaseSync(db, { readOnly: true });
+  });
+
+  after(async () => {
+    if (process.env.WARDEN_E2E_LOG)
+      (await import('node:fs')).writeFileSync(process.env.WARDEN_E2E_LOG, output.join(''));
+    metadata?.close();
+    await runtime?.stop();
+    await emulator?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function admin(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : {} };
+  }
+
+  /** Enqueues through the admin API the message the documented @azure/service-bus example builds. */
+  async function send(command: WardenCommand, messageId: string): Promise<void> {
+    const m = commandMessage(command, messageId);
+    const r = await admin('POST', '/admin/servicebus/warden-commands/messages', {
+      body: m.body as unknown,
+      messageId: m.messageId,
+      sessionId: m.sessionId,
+      contentType: m.contentType,
+      ...(m.correlationId ? { correlationId: m.correlationId } : {}),
+      applicationProperties: m.applicationProperties,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  }
+
+  async function queue(): Promise<EntityCounts> {
+    const r = await admin('GET', '/admin/servicebus/queues');
+    const q = (r.json as { entities: EntityCounts[] }).entities.find((e) => e.name === 'warden-commands');
+    assert.ok(q, 'the trigger declared the queue');
+    return q;
+  }
+
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.join('').slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  const accepted = (target: string): AuditRow[] =>
+    metadata
+      .prepare(`SELECT * FROM audit_log WHERE action = 'command.accepted' AND target = ? ORDER BY seq`)
+      .all(target) as unknown as AuditRow[];
+  const poison = (messageId: string): { reason: string; source: string; body: string | null }[] =>
+    metadata.prepare('SELECT * FROM poison_messages WHERE message_id = ?').all(messageId) as unknown as {
+      reason: string;
+      source: string;
+      body: string | null;
+    }[];
+
+  test('the trigger declared warden-commands as a session queue', async () => {
+    const q = await queue();
+    assert.equal(q.requiresSession, true);
+    const unsessioned = await admin('POST', '/admin/servicebus/warden-commands/messages', {
+      body: { command: 'reconcile', scope: RG, requestedBy: 'p' },
+    });
+    assert.equal(unsessioned.status, 400, 'a message without a SessionId is refused by the broker');
+  });
+
+  test('commands for one target are processed in the order sent, each on behalf of its requester', async () => {
+    // Two targets interleaved: four reconciles of the scope (one session), three enforcements of the storage account
+    // (another session, a hashed SessionId: its id is longer than 128).
+    const sent: { target: string; requester: string }[] = [];
+    for (let n = 1; n <= 4; n++) {
+      await send({ command: 'reconcile', scope: RG, requestedBy: `e2e-pipeline-${n}` }, `order-rg-${n}`);
+      sent.push({ target: RG, requester: `e2e-pipeline-${n}` });
+      if (n <= 3) {
+        await send({ command: 'enforce', resourceId: RAW, requestedBy: `e2e-network-${n}` }, `order-raw-${n}`);
+        sent.push({ target: RAW, requester: `e2e-network-${n}` });
+      }
+    }
+    await waitFor('every command accepted', () => accepted(RG).length === 4 && accepted(RAW).length === 3);
+    for (const target of [RG, RAW]) {
+      const rows = accepted(target);
+      assert.deepEqual(
+        rows.map((r) => r.actor),
+        sent.filter((s) => s.target === target).map((s) => `${s.requester} (via warden-commands)`),
+        `${target}: audited in the order sent`,
+      );
+      for (const r of rows) {
+        const a = JSON.parse(r.after ?? '{}') as { action: string; instanceId: string; deliveryCount: number };
+        assert.ok(['started', 'requeued'].includes(a.action), `start-or-requeue: ${a.action}`);
+        assert.equal(a.deliveryCount, 1);
+      }
+    }
+    const ids = accepted(RG).map((r) => (JSON.parse(r.after ?? '{}') as { instanceId: string }).instanceId);
+    assert.equal(new Set(ids).size, 1, 'one instance per scope: the same start use case as the API');
+    // The coalesced reruns carry the latest requester into the run's own audit entries.
+    await waitFor('the run on behalf of the last requester', () =>
+      metadata
+        .prepare(`SELECT 1 FROM audit_log WHERE action = 'access.plan' AND target = ? AND actor = ?`)
+        .get(RG, 'e2e-pipeline-4 (via warden-commands)'),
+    );
+    const q = await queue();
+    assert.equal(q.deadLetterMessageCount, 0);
+  });
+
+  test('an invalid message is completed and recorded as poison with its reason, never redelivered', async () => {
+    const bad = await admin('POST', '/admin/servicebus/warden-commands/messages', {
+      body: '{"command": "reconcile", "scope": ',
+      messageId: 'e2e-bad-json',
+      sessionId: 'garbage',
+    });
+    assert.equal(bad.status, 201);
+    await send({ command: 'reconcile', scope: RG, requestedBy: 'p', ...{ scopee: 'typo' } }, 'e2e-bad-field');
+    const wrongSession = commandMessage({ command: 'reconcile', scope: RG, requestedBy: 'p' }, 'e2e-bad-session');
+    await admin('POST', '/admin/servicebus/warden-commands/messages', {
+      body: wrongSession.body as unknown,
+      messageId: 'e2e-bad-session',
+      sessionId: 'some-other-target',
+    });
+    await waitFor('the poison records', () =>
+      ['e2e-bad-json', 'e2e-bad-field', 'e2e-bad-session'].every((id) => poison(id).length > 0),
+    );
+    assert.match(poison('e2e-bad-json')[0]!.reason, /^the body is not JSON .*\[session "garbage", delivery 1\]$/);
+    assert.equal(poison('e2e-bad-json')[0]!.body, '{"command": "reconcile", "scope": ');
+    assert.equal(poison('e2e-bad-json')[0]!.source, 'servicebus:warden-commands');
+    assert.match(poison('e2e-bad-field')[0]!.reason, /^invalid 'reconcile' command: scopee: is not a known field/);
+    assert.match(poison('e2e-bad-session')[0]!.reason, /SessionId "some-other-target" is not the target's session/);
+    // Completed: nothing left on the queue, nothing dead-lettered, one delivery each.
+    await waitFor('the queue drained', async () => {
+      const q = await queue();
+      return q.activeMessageCount === 0 && q.lockedMessageCount === 0 ? q : undefined;
+    });
+    assert.equal((await queue()).deadLetterMessageCount, 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const id of ['e2e-bad-json', 'e2e-bad-field', 'e2e-bad-session'])
+      assert.equal(poison(id).length, 1, `${id} was handled once`);
+    assert.equal(accepted(RG).filter((r) => /e2e-bad/.test(r.after ?? '')).length, 0, 'nothing invalid was accepted');
+  });
+
+  test('a message whose handler keeps failing (the metadata store locked) is dead-lettered after the max delivery count', async () => {
+    // A real transient failure: another writer holds the metadata database's write lock, so the command's audit
+    // entry cannot be written; the handler throws after the store's lock timeout and the broker redelivers.
+    const locker = new DatabaseSync(db, { timeout: 10_000 });
+    locker.exec('BEGIN IMMEDIATE');
+    const command: WardenCommand = { command: 'enforce', resourceId: RAW, requestedBy: 'e2e-locked', dryRun: true };
+    try {
+      await send(command, 'e2e-transient');
+      const dead = await waitFor(
+        'the dead letter',
+        async () => {
+          const r = await admin('GET', '/admin/servicebus/warden-commands/deadletter');
+          const list = (
+            r.json as { messages: { messageId: string; deadLetterReason: string; deliveryCount: number }[] }
+          ).messages;
+          return list.find((m) => m.messageId === 'e2e-transient');
+        },
+        (MAX_DELIVERY_COUNT + 2) * 20_000,
+      );
+      assert.equal(dead.deadLetterReason, 'MaxDeliveryCountExceeded');
+      assert.equal(dead.deliveryCount, MAX_DELIVERY_COUNT);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    const failures = output.join('').split('servicebus.handler-failed').length - 1;
+    assert.ok(failures >= MAX_DELIVERY_COUNT, `the handler failed ${failures} times`);
+    assert.equal(poison('e2e-transient').length, 0, 'a transient failure is not poison');
+    assert.equal(
+      accepted(RAW).filter((r) => r.actor === 'e2e-locked (via warden-commands)').length,
+      0,
+      'nothing was accepted while the store was unavailable',
+    );
+    const q = await queue();
+    assert.equal(q.deadLetterMessageCount, 1);
+    assert.equal(q.activeMessageCount + q.lockedMessageCount, 0);
+  });
+});
