@@ -109,8 +109,8 @@ export const COMMAND_NOTIFICATION_TYPES = {
  *   published, and this returns normally so the message is **completed** — never retried (a v4 Node handler cannot
  *   dead-letter with a reason).
  * - Valid: the command's starter (start-or-requeue of the target's deterministic instance, as the API does), then an
- *   audit entry `command.accepted` naming the requester, the instance and the message. A dry run plans and publishes
- *   `Warden.Command.Planned`.
+ *   audit entry `command.accepted` naming the requester, the instance and the message. A dry run plans, keeps the plan summary in
+ *   that audit entry and publishes it as `Warden.Command.Planned`.
  * - Transient failures (the durable client, the store) throw: the broker redelivers, and after its max delivery count
  *   dead-letters the message. A redelivery after a start that succeeded starts or requeues once more, which the
  *   remediations absorb (they re-plan); the audit then shows the command twice.
@@ -169,6 +169,8 @@ export async function dispatchCommand(deps: CommandDeps, message: CommandMessage
       dryRun: request.dryRun,
       action: outcome.action,
       instanceId: outcome.action === 'planned' ? null : outcome.instanceId,
+      // A dry run's result: also readable later as `GET /api/audit?correlationId=…`.
+      ...(outcome.action === 'planned' ? { plan: outcome.plan } : {}),
       messageId: message.messageId ?? null,
       sessionId: message.sessionId,
       deliveryCount: message.deliveryCount ?? null,

@@ -216,10 +216,17 @@ describe('dispatchCommand', () => {
     assert.equal(notified[0]?.type, 'Warden.Command.Planned');
     assert.deepEqual(notified[0]?.data.plan, { kind: 'enforce', stepCount: 2 });
     const [entry] = await store.audit.list({ correlationId: `command-${String(m.messageId)}` });
-    assert.deepEqual(
-      [entry?.action, (entry?.after as { dryRun: boolean; action: string }).action],
-      ['command.accepted', 'planned'],
-    );
+    assert.equal(entry?.action, 'command.accepted');
+    assert.deepEqual(entry?.after, {
+      command: 'enforce',
+      dryRun: true,
+      action: 'planned',
+      instanceId: null,
+      plan: { kind: 'enforce', stepCount: 2 },
+      messageId: m.messageId,
+      sessionId: STORAGE_SESSION,
+      deliveryCount: 1,
+    });
   });
 
   test('transient failures throw (redelivered); a target that does not exist is poison', async () => {
