@@ -4,6 +4,7 @@ import './approvals-http';
 import './audit-http';
 import './orchestrations-http';
 import './enforcement-http';
+import './secrets-http';
 import './status-http';
 import './openapi-http';
 import './audit-head-timer';

@@ -10,7 +10,16 @@ export type RouteAccess = WardenRole | 'anonymous';
 
 /** The capability (registration file under functions/api/) a route belongs to. */
 export type ApiCapability =
-  'metadata' | 'approvals' | 'audit' | 'orchestrations' | 'status' | 'openapi' | 'health' | 'enforcement';
+  | 'metadata'
+  | 'approvals'
+  | 'audit'
+  | 'orchestrations'
+  | 'status'
+  | 'openapi'
+  | 'health'
+  | 'enforcement'
+  | 'secrets'
+  | 'models';
 
 /** How a route treats `If-Match`. */
 export type IfMatchPolicy =

@@ -6,8 +6,10 @@ import { APPROVAL_ROUTES } from './approvals/approval-routes';
 import { AUDIT_ROUTES } from './audit/audit-routes';
 import { ENFORCEMENT_ROUTES } from './enforcement/enforcement-routes';
 import { METADATA_ROUTES } from './metadata/metadata-routes';
+import { MODEL_ROUTES } from './models/model-routes';
 import { buildOpenApiDocument } from './openapi';
 import { ORCHESTRATION_ROUTES } from './orchestrations/orchestration-routes';
+import { SECRET_ROUTES } from './secrets/secret-routes';
 import { STATUS_ROUTES } from './status/status-routes';
 
 const OPENAPI_ROUTE: AnyApiRoute = defineRoute({
@@ -44,6 +46,8 @@ export const API_ROUTES: readonly AnyApiRoute[] = [
   ...AUDIT_ROUTES,
   ...ORCHESTRATION_ROUTES,
   ...ENFORCEMENT_ROUTES,
+  ...MODEL_ROUTES,
+  ...SECRET_ROUTES,
   ...STATUS_ROUTES,
   OPENAPI_ROUTE,
 ];

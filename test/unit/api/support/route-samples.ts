@@ -117,6 +117,10 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
       return { body: { scope: RG } };
     case 'startEnforceNetwork':
       return { body: { resourceId: `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw` } };
+    case 'startRotateSecret': {
+      const [ref] = await h.store.secretReferences.list({ limit: 1 });
+      return { params: { id: ref?.id ?? 'none' }, query: { dryRun: 'true' } };
+    }
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
     case 'approveApproval':

@@ -1,0 +1,299 @@
+/**
+ * The bodies of rotation's non-orchestration triggers: the sweep (due rotations and notices), the Key Vault event
+ * handler and the dry run. `functions/secrets/*` only parse their payload and call these (CONVENTIONS 1).
+ */
+import { z } from 'zod';
+
+import type { Notifier } from '../../cloud/ports/notifier';
+import type { SecretVault } from '../../cloud/ports/secret-vault.port';
+import type { Clock } from '../../domain/clock';
+import type { RecordOf } from '../../domain/metadata/metadata-tables';
+import type { MetadataStore } from '../../metadata/metadata-store';
+import { checkReferenceForRotation, type RotationCheckSettings, rotationSteps } from '../../rotation/check-reference';
+import { rotatorEntry } from '../../rotation/rotator-registry';
+import type { OrchestrationClient } from '../orchestration-client';
+import { TAGS } from './rotation-catalog';
+import { SECRET_NOTIFICATIONS } from './rotation-deps';
+import { type RotationStartOutcome, startRotateSecret } from './start-rotate-secret';
+
+type StoredRef = RecordOf<'secret_references'>;
+const target = (id: string): string => `secret_references/${id}`;
+
+async function notifySafely(
+  store: MetadataStore,
+  notifier: Notifier,
+  n: { id: string; type: string; subject: string; data: Record<string, unknown>; correlationId: string },
+): Promise<void> {
+  try {
+    await notifier.publish([n]);
+  } catch (e) {
+    await store.audit.append({
+      actor: 'warden',
+      action: 'notification.failed',
+      target: n.subject,
+      reason: `${n.type} could not be published: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`,
+      correlationId: n.correlationId,
+    });
+  }
+}
+
+// ------------------------------------------------------------------ sweep
+
+export interface SweepDeps {
+  readonly store: MetadataStore;
+  readonly notifier: Notifier;
+  /** A failed reference is retried this long after its last change (ms). */
+  readonly failedRetryMs: number;
+}
+
+export interface SweepResult {
+  readonly started: RotationStartOutcome[];
+  readonly notices: string[];
+  readonly skipped: { readonly referenceId: string; readonly reason: string }[];
+}
+
+/**
+ * Starts (or joins) the rotation of every reference whose `next_rotation_at` has come, and sends the notice of every
+ * reference whose `next_notice_at` has come — once per due time (an event receipt keyed by the reference and its
+ * due time dedupes sweeps). Disabled references are never due; a failed one waits `failedRetryMs` after its last
+ * change before the sweep tries again (owners were notified; `POST /api/secrets/{id}/rotate` retries at once).
+ */
+export async function sweepSecrets(deps: SweepDeps, client: OrchestrationClient, now: Date): Promise<SweepResult> {
+  const at = now.toISOString();
+  const started: RotationStartOutcome[] = [];
+  const notices: string[] = [];
+  const skipped: { referenceId: string; reason: string }[] = [];
+  const refs = (await deps.store.secretReferences.list()) as StoredRef[];
+  for (const ref of refs) {
+    if (ref.status === 'disabled') continue;
+    const due = ref.next_rotation_at;
+    if (due !== null && due <= at) {
+      if (ref.status === 'failed' && Date.parse(ref.updated_at) + deps.failedRetryMs > now.getTime()) {
+        skipped.push({ referenceId: ref.id, reason: 'failed recently; retried later' });
+        continue;
+      }
+      started.push(
+        await startRotateSecret(client, {
+          referenceId: ref.id,
+          correlationId: `sweep-${ref.id}-${due}`.slice(0, 128),
+          requestedBy: 'warden (sweep)',
+          reason: `due at ${due}`,
+        }),
+      );
+      continue;
+    }
+    const notice = ref.next_notice_at;
+    if (notice === null || notice > at || due === null) continue;
+    const key = `notice:${ref.id}:${due}`.slice(0, 200);
+    if (!(await deps.store.events.firstReceipt(key, 'warden:rotation-notice'))) continue;
+    const correlationId = `notice-${ref.id}-${due}`.slice(0, 128);
+    await deps.store.audit.append({
+      actor: 'warden (sweep)',
+      action: 'secret.notice.sent',
+      target: target(ref.id),
+      after: { nextRotationAt: due, noticeAt: notice, currentVersion: ref.current_version },
+      reason: `rotation due at ${due}; owners notified ${ref.notify_before_days} day(s) ahead`,
+      correlationId,
+    });
+    await notifySafely(deps.store, deps.notifier, {
+      id: key,
+      type: SECRET_NOTIFICATIONS.notice,
+      subject: target(ref.id),
+      data: {
+        referenceId: ref.id,
+        name: ref.name,
+        nextRotationAt: due,
+        currentVersion: ref.current_version,
+        currentExpiresAt: ref.current_expires_at,
+      },
+      correlationId,
+    });
+    notices.push(ref.id);
+  }
+  return { started, notices, skipped };
+}
+
+// ------------------------------------------------------------------ Key Vault events
+
+const KV_EVENT_TYPES = [
+  'Microsoft.KeyVault.SecretNewVersionCreated',
+  'Microsoft.KeyVault.SecretNearExpiry',
+  'Microsoft.KeyVault.SecretExpired',
+] as const;
+
+/** The Event Grid schema of Key Vault secret events (only identifiers are used; payload times are never trusted). */
+export const KeyVaultEventSchema = z.looseObject({
+  id: z.string().min(1).max(256),
+  eventType: z.string().min(1),
+  subject: z.string().min(1).max(256),
+  data: z.looseObject({
+    VaultName: z.string().regex(/^[0-9a-zA-Z-]{3,24}$/, 'must be a vault name'),
+    ObjectType: z.string(),
+    ObjectName: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be a secret name'),
+    Version: z.string().regex(/^[0-9a-zA-Z]{1,64}$/, 'must be a version id'),
+  }),
+});
+
+export type KeyVaultEventHandling =
+  | { readonly handled: 'duplicate' }
+  | { readonly handled: 'invalid' | 'dismissed' | 'audited' | 'drift'; readonly reason: string }
+  | { readonly handled: 'started'; readonly start: RotationStartOutcome; readonly reason: string };
+
+export interface KeyVaultEventDeps {
+  readonly store: MetadataStore;
+  readonly vault: SecretVault;
+  readonly notifier: Notifier;
+}
+
+const SOURCE = 'eventgrid:keyvault';
+
+function safeBody(event: unknown): string | null {
+  try {
+    return JSON.stringify(event)?.slice(0, 10_000) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One Key Vault event. Malformed events are recorded as poison and acknowledged (Event Grid would retry a 500 for a
+ * day); duplicates (event id) are dropped. `SecretNearExpiry`/`SecretExpired` start a rotation only for the
+ * reference's current version, re-read from the vault (they fire per version: an older version's event, a disabled
+ * version or a disabled reference is only audited). `SecretNewVersionCreated` never starts one: a version without
+ * Warden's tags for this reference is out-of-band drift (audited and notified). Throws only for transient failures.
+ */
+export async function handleKeyVaultEvent(
+  deps: KeyVaultEventDeps,
+  client: OrchestrationClient,
+  event: unknown,
+): Promise<KeyVaultEventHandling> {
+  const { store, vault } = deps;
+  const parsed = KeyVaultEventSchema.safeParse(event);
+  const rawId = (event as { id?: unknown } | null)?.id;
+  if (
+    !parsed.success ||
+    !(KV_EVENT_TYPES as readonly string[]).includes(parsed.data.eventType) ||
+    parsed.data.data.ObjectType !== 'Secret'
+  ) {
+    const reason = parsed.success
+      ? `not a Key Vault secret event Warden handles (${parsed.data.eventType}, ${parsed.data.data.ObjectType})`
+      : `malformed Key Vault event: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')}`;
+    const messageId = typeof rawId === 'string' && rawId.length > 0 ? rawId.slice(0, 256) : null;
+    if (messageId === null || (await store.events.firstReceipt(messageId, SOURCE)))
+      await store.events.recordPoison({ source: SOURCE, messageId, reason, body: safeBody(event) });
+    return { handled: 'invalid', reason };
+  }
+  const e = parsed.data;
+  if (!(await store.events.firstReceipt(e.id, SOURCE))) return { handled: 'duplicate' };
+  const vaultName = e.data.VaultName.toLowerCase();
+  const name = e.data.ObjectName.toLowerCase();
+  const refs = (await store.secretReferences.list()) as StoredRef[];
+  const ref = refs.find(
+    (r) =>
+      new URL(r.vault_uri).hostname.toLowerCase().split('.')[0] === vaultName && r.secret_name.toLowerCase() === name,
+  );
+  if (!ref) return { handled: 'dismissed', reason: `no reference for ${vaultName}/${name}` };
+  const version = e.data.Version.toLowerCase();
+  const correlationId = `event-${e.id}`.slice(0, 128);
+  const audit = async (action: string, reason: string, after: Record<string, unknown> = {}) =>
+    store.audit.append({
+      actor: `warden (event ${e.id})`.slice(0, 256),
+      action,
+      target: target(ref.id),
+      after: { eventId: e.id, eventType: e.eventType, version, ...after },
+      reason,
+      correlationId,
+    });
+
+  if (e.eventType === 'Microsoft.KeyVault.SecretNewVersionCreated') {
+    const props = await vault.getProperties(ref.vault_uri, ref.secret_name, version);
+    if (!props) return { handled: 'dismissed', reason: `version ${version} no longer exists` };
+    if (props.tags[TAGS.reference] === ref.id && props.tags[TAGS.correlation])
+      return { handled: 'dismissed', reason: `Warden's own write (${props.tags[TAGS.correlation]})` };
+    const reason = `version ${version} of ${ref.secret_name} was written outside Warden (no warden.reference tag for ${ref.id})`;
+    await audit('secret.drift.out-of-band', reason, { currentVersion: ref.current_version });
+    await notifySafely(store, deps.notifier, {
+      id: `drift-${e.id}`.slice(0, 200),
+      type: SECRET_NOTIFICATIONS.drift,
+      subject: target(ref.id),
+      data: {
+        referenceId: ref.id,
+        vaultUri: ref.vault_uri,
+        secretName: ref.secret_name,
+        version,
+        currentVersion: ref.current_version,
+      },
+      correlationId,
+    });
+    return { handled: 'drift', reason };
+  }
+
+  // Near expiry / expired: only the current version of an enabled reference starts a rotation.
+  if (ref.status === 'disabled') {
+    const reason = `${e.eventType} ignored: the reference is disabled`;
+    await audit('secret.event.ignored', reason);
+    return { handled: 'audited', reason };
+  }
+  const [props, latest] = await Promise.all([
+    vault.getProperties(ref.vault_uri, ref.secret_name, version),
+    vault.getProperties(ref.vault_uri, ref.secret_name),
+  ]);
+  if (!props || !props.enabled) {
+    const reason = `${e.eventType} ignored: version ${version} is ${props ? 'disabled' : 'gone'}`;
+    await audit('secret.event.ignored', reason);
+    return { handled: 'audited', reason };
+  }
+  if (!latest || latest.version.toLowerCase() !== version) {
+    const reason = `${e.eventType} for an older version (current: ${latest?.version ?? 'none'}): nothing to rotate`;
+    await audit('secret.event.old-version', reason, { currentVersion: latest?.version ?? null });
+    return { handled: 'audited', reason };
+  }
+  const reason = `${e.eventType} for the current version ${version}`;
+  const start = await startRotateSecret(client, {
+    referenceId: ref.id,
+    correlationId,
+    requestedBy: `warden (event ${e.id})`.slice(0, 256),
+    reason,
+  });
+  await audit('secret.event.rotation-requested', `${reason}: rotation ${start.action}`, {
+    instanceId: start.instanceId,
+  });
+  return { handled: 'started', start, reason };
+}
+
+// ------------------------------------------------------------------ dry run
+
+export interface RotationPlan {
+  readonly referenceId: string;
+  readonly rotator: string;
+  readonly publishFirst: boolean;
+  readonly dualCredential: boolean;
+  readonly currentVersion: string | null;
+  readonly nextRotationAt: string | null;
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+  readonly steps: readonly string[];
+}
+
+/** What a rotation of the reference would do (undefined when it does not exist); reads metadata only. */
+export async function planRotationFor(
+  deps: { readonly store: MetadataStore; readonly settings: RotationCheckSettings; readonly clock?: Clock },
+  referenceId: string,
+): Promise<RotationPlan | undefined> {
+  const ref = (await deps.store.secretReferences.get(referenceId));
+  if (!ref) return undefined;
+  const entry = rotatorEntry(ref.rotator);
+  const issues = checkReferenceForRotation(ref, deps.settings);
+  return {
+    referenceId: ref.id,
+    rotator: ref.rotator,
+    publishFirst: entry?.publishFirst ?? false,
+    dualCredential: entry?.dualCredential ?? false,
+    currentVersion: ref.current_version,
+    nextRotationAt: ref.next_rotation_at,
+    issues,
+    steps:
+      issues.length > 0
+        ? ['fail fast: the configuration is invalid; nothing is changed']
+        : rotationSteps(ref),
+  };
+}
