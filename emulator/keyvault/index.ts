@@ -24,9 +24,14 @@ export function keyVaultPlane(ctx: EmulatorContext): KeyVaultDataPlane {
 
 /**
  * Produces a seeded secret's value from its `issue` spec. Other modules register issuers for their kinds
- * (`databricks-pat`, `storage-account-key`); unknown kinds and `random` get 32 random bytes (base64url).
+ * (`databricks-pat`, `storage-account-key`) and answer undefined when their module is not loaded in this emulator;
+ * then, and for unknown kinds and `random`, the value is 32 random bytes (base64url).
  */
-export type SeedIssuer = (spec: Record<string, unknown>, ctx: EmulatorContext) => string | Promise<string>;
+export type SeedIssuer = (
+  spec: Record<string, unknown>,
+  ctx: EmulatorContext,
+  secret: { name: string; expiresInDays?: number },
+) => string | undefined | Promise<string | undefined>;
 const issuers = new Map<string, SeedIssuer>();
 export function registerSeedIssuer(kind: string, issuer: SeedIssuer): void {
   issuers.set(kind, issuer);
@@ -58,7 +63,8 @@ async function seedKeyVaults(world: DemoWorld, ctx: EmulatorContext): Promise<vo
       if (plane.store.get(vaultName, s.name)) continue;
       const kind = s.issue?.kind ?? 'random';
       const issuer = issuers.get(kind);
-      const value = s.value ?? (issuer ? await issuer(s.issue ?? {}, ctx) : randomBytes(32).toString('base64url'));
+      const value =
+        s.value ?? (issuer ? await issuer(s.issue ?? {}, ctx, s) : undefined) ?? randomBytes(32).toString('base64url');
       plane.store.set(
         vaultName,
         s.name,
