@@ -85,7 +85,12 @@ export function errorFromResponse(
     case 400:
     case 413:
     case 415:
-      return new CliError(`${what} was refused as invalid (${status})${because}`, EXIT.usage, details);
+      // The field issues are listed under the message; the detail repeats them.
+      return new CliError(
+        `${what} was refused as invalid (${status})${problem?.errors?.length ? ':' : because}`,
+        EXIT.usage,
+        details,
+      );
     case 401: {
       const reason = /error_description="([^"]*)"/.exec(context.wwwAuthenticate ?? '')?.[1] ?? detail;
       return new CliError(

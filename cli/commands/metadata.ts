@@ -91,7 +91,7 @@ export function readRowFile(file: string, cwd: string): Record<string, unknown> 
     value = /\.json$/i.test(full) ? JSON.parse(text) : parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
     throw usageError(
-      `--file ${file} is not valid ${/\.json$/i.test(full) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      `--file ${file} is not valid ${/\.json$/i.test(full) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`,
     );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
