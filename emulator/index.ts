@@ -11,13 +11,14 @@ import { readFileSync } from 'node:fs';
 
 import { armModule } from './arm/index';
 import type { EmulatorModule } from './core/module';
-import { createKeyVaultModule } from './keyvault/index';
 import { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions } from './core/server';
+import { createKeyVaultModule } from './keyvault/index';
 import { mlModule } from './ml/index';
+import { createMonitorModule } from './monitor/index';
 
 /** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
 export function defaultModules(): EmulatorModule[] {
-  return [armModule, mlModule, createKeyVaultModule()];
+  return [armModule, mlModule, createKeyVaultModule(), createMonitorModule()];
 }
 
 export type { EmulatorContext, EmulatorModule } from './core/module';

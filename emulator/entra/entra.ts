@@ -99,6 +99,19 @@ export class Entra implements Directory {
     return callerFromClaims(issued.claims);
   }
 
+  /**
+   * An app-only access token of a first-party app's service principal in this tenant for `resource` (its roles on
+   * the target app included), as that app obtains one to call out: Azure Monitor action groups calling a secure
+   * webhook (emulator/monitor). Undefined when the app or the resource is unknown.
+   */
+  issueAppToken(appId: string, resource: string): string | undefined {
+    const app = this.store.getApp(appId);
+    const target = this.tokens.resolve(resource);
+    if (!app || !target) return undefined;
+    return this.tokens.issue({ oid: app.servicePrincipalId, clientAppId: app.appId, clientAuth: '1', resource: target })
+      .token;
+  }
+
   // ---- seeding ----
   /** Seeds principals, Warden's identity and app registrations from the world; returns generated user passwords. */
   seed(world: DemoWorld): Record<string, string> {

@@ -3,6 +3,7 @@ import { databricksTypes } from './databricks';
 import { dataFactoryTypes } from './datafactory';
 import { keyVaultTypes } from './keyvault';
 import { machineLearningTypes } from './machinelearning';
+import { monitorTypes } from './monitor';
 import { sqlTypes } from './sql';
 import { storageTypes } from './storage';
 import type { ResourceTypeSpec } from './types';
@@ -14,6 +15,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeSpec[] = [
   ...databricksTypes,
   ...sqlTypes,
   ...dataFactoryTypes,
+  ...monitorTypes,
 ];
 
 /** Namespaces the emulator models: an unknown type inside one is Azure's `InvalidResourceType`. */
