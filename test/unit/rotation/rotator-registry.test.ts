@@ -58,7 +58,9 @@ describe('rotator registry', () => {
 
     test(`${name}: permissions declared as ARM actions, each covered by the rotation activities' declarations`, () => {
       assert.ok(Array.isArray(e.permissions));
-      const declared = new Set(Object.values(ROTATION_ACTIVITIES).flatMap((a) => a.permissions));
+      const declared = new Set<string>(
+        Object.values(ROTATION_ACTIVITIES).flatMap((a): readonly string[] => a.permissions),
+      );
       for (const p of e.permissions) {
         assert.match(p, /^Microsoft\.[A-Za-z]+\/[A-Za-z0-9/]+$/);
         assert.ok(declared.has(p), `${p} is declared by an activity`);
