@@ -11,6 +11,7 @@ import { planNetworkForResource } from '../../shared/orchestrations/network/netw
 import { startEnforceNetwork } from '../../shared/orchestrations/network/start-enforce-network';
 import { fromDurableClient, type OrchestrationClient } from '../../shared/orchestrations/orchestration-client';
 import { enforcementDeps } from '../access/enforcement-composition';
+import { apiServices } from '../api/api-composition';
 
 /**
  * The commands beyond enforcement: `rotate` (rotateSecret), `quarantine` and `release` (quarantineModel). This is
@@ -48,18 +49,24 @@ export function commandStarters(client: DurableClient): CommandStarters {
   };
 }
 
-/** Everything the dispatcher needs for one invocation; `notifier` is the invocation's (an outbox on Service Bus). */
+/**
+ * Everything the dispatcher needs for one invocation; `notifier` is the invocation's (an outbox on Service Bus).
+ * The store, notifier and clock are the API's, so invalid messages are recorded even when the enforcement ports
+ * (ARM) cannot be built; only a dry run needs those.
+ */
 export async function commandDeps(client: DurableClient, notifier?: Notifier): Promise<CommandDeps> {
-  const deps = await enforcementDeps();
+  const { api } = await apiServices();
   return {
     starters: commandStarters(client),
-    audit: deps.store.audit,
-    poison: deps.store.events,
-    notifier: notifier ?? deps.notifier,
-    clock: deps.clock,
-    reportError: (event, error, fields) =>
-      console.error(
-        JSON.stringify({ event, error: error instanceof Error ? error.message : String(error), ...fields }),
-      ),
+    audit: api.store.audit,
+    poison: api.store.events,
+    notifier: notifier ?? api.notifier,
+    clock: api.clock,
+    reportError:
+      api.reportError ??
+      ((event, error, fields) =>
+        console.error(
+          JSON.stringify({ event, error: error instanceof Error ? error.message : String(error), ...fields }),
+        )),
   };
 }

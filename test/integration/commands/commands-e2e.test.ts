@@ -13,6 +13,7 @@ import { findRepoRoot } from '../../../lib/find-repo-root';
 import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
 import { commandMessage, type WardenCommand } from './enqueue-command.example';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -207,8 +208,10 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
         assert.equal(a.deliveryCount, 1);
       }
     }
-    const ids = accepted(RG).map((r) => (JSON.parse(r.after ?? '{}') as { instanceId: string }).instanceId);
-    assert.equal(new Set(ids).size, 1, 'one instance per scope: the same start use case as the API');
+    const instances = (target: string) =>
+      new Set(accepted(target).map((r) => (JSON.parse(r.after ?? '{}') as { instanceId: string }).instanceId));
+    assert.deepEqual([...instances(RG)], [reconcileAccessInstanceId(RG)], 'the API’s start use case: one instance');
+    assert.deepEqual([...instances(RAW)], [enforceNetworkInstanceId(RAW)]);
     // The coalesced reruns carry the latest requester into the run's own audit entries.
     await waitFor('the run on behalf of the last requester', () =>
       metadata
@@ -217,6 +220,32 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
     );
     const q = await queue();
     assert.equal(q.deadLetterMessageCount, 0);
+  });
+
+  test('a dry run plans without starting anything; the plan summary is audited for the requester', async () => {
+    await send(
+      { command: 'reconcile', scope: RG, requestedBy: 'e2e-planner', dryRun: true, correlationId: 'e2e-dry-1' },
+      'e2e-dry-1',
+    );
+    const row = await waitFor('the dry run accepted', () =>
+      accepted(RG).find((r) => r.actor === 'e2e-planner (via warden-commands)'),
+    );
+    const after = JSON.parse(row.after ?? '{}') as {
+      action: string;
+      instanceId: string | null;
+      plan: { kind: string; target: string; stepCount: number; steps: string[] };
+    };
+    assert.equal(after.action, 'planned');
+    assert.equal(after.instanceId, null);
+    assert.equal(after.plan.kind, 'access');
+    assert.equal(after.plan.target, RG);
+    assert.equal(after.plan.steps.length, Math.min(after.plan.stepCount, 50));
+    assert.equal(
+      metadata.prepare(`SELECT count(*) AS n FROM audit_log WHERE actor = 'e2e-planner (via warden-commands)'`).get()
+        ?.n,
+      1,
+      'nothing but the command itself is audited for a dry run',
+    );
   });
 
   test('an invalid message is completed and recorded as poison with its reason, never redelivered', async () => {
