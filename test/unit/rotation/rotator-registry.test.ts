@@ -61,7 +61,8 @@ describe('rotator registry', () => {
       const declared = new Set<string>(
         Object.values(ROTATION_ACTIVITIES).flatMap((a): readonly string[] => a.permissions),
       );
-      for (const p of e.permissions) {
+      const perms: readonly string[] = e.permissions;
+      for (const p of perms) {
         assert.match(p, /^Microsoft\.[A-Za-z]+\/[A-Za-z0-9/]+$/);
         assert.ok(declared.has(p), `${p} is declared by an activity`);
       }
