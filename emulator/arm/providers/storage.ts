@@ -1,9 +1,12 @@
 /**
  * Microsoft.Storage: storage accounts as `@azure/arm-storage` 21 (2026-09-01) and generic resource calls see them,
- * with their network posture and private endpoint connections. Keys (`listKeys`, `regenerateKey`) belong to the
- * rotation feature and plug in through `actions`.
+ * with their network posture, private endpoint connections and access keys (`listKeys`, `regenerateKey`, §2.4; the
+ * keys live in the storage module, emulator/storage/keys.ts, which the blob data plane verifies Shared Key against).
  */
-import type { ResourceTypeSpec } from './types';
+import { armError, notImplemented } from '../../core/errors';
+import type { EmulatorRequest } from '../../core/module';
+import { KEY_NAMES, type KeyName, keyStoreForOrigin, type StorageKeyStore } from '../../storage/keys';
+import type { ResourceAction, ResourceTypeSpec } from './types';
 import {
   dflt,
   normalizeNetworkAcls,
@@ -22,6 +25,66 @@ const PAIRED_REGIONS: Record<string, string> = {
   eastus2: 'centralus',
   westus: 'eastus',
   swedencentral: 'swedensouth',
+};
+
+function keyStore(request: EmulatorRequest, action: string): StorageKeyStore {
+  const store = keyStoreForOrigin(new URL(request.url).origin);
+  if (!store) throw notImplemented(`POST ${action}`, 'the storage module (emulator/storage) is not loaded');
+  return store;
+}
+
+function keyCreationTimes(props: Record<string, unknown>): Record<string, string> {
+  const k = obj(props.keyCreationTime);
+  const created = text(props.creationTime);
+  return { key1: text(k.key1 ?? created), key2: text(k.key2 ?? created) };
+}
+
+const listKeys: ResourceAction = {
+  action: 'Microsoft.Storage/storageAccounts/listKeys/action',
+  emitsEvent: true,
+  handle({ resource, request }) {
+    const props = obj(resource.properties);
+    return {
+      status: 200,
+      body: {
+        keys: keyStore(request, 'Microsoft.Storage/storageAccounts/listKeys/action').keys(
+          resource.id,
+          keyCreationTimes(props).key1!,
+        ),
+      },
+    };
+  },
+};
+
+const regenerateKey: ResourceAction = {
+  action: 'Microsoft.Storage/storageAccounts/regenerateKey/action',
+  emitsEvent: true,
+  handle(input) {
+    const { resource, request, context } = input;
+    const body = obj(request.body);
+    const raw = body.keyName;
+    if (typeof raw !== 'string' || raw === '') {
+      throw armError(400, 'InvalidRequestContent', 'The request body must name the key: {"keyName": "key1" | "key2"}.');
+    }
+    const keyName = raw.toLowerCase();
+    if (keyName === 'kerb1' || keyName === 'kerb2') {
+      throw armError(400, 'EmulatorUnsupported', 'Kerberos keys (kerb1, kerb2) are not emulated.');
+    }
+    if (!(KEY_NAMES as readonly string[]).includes(keyName)) {
+      throw armError(
+        400,
+        'InvalidValuesForRequestParameters',
+        `Values for request parameters are invalid: keyName '${raw}'.`,
+      );
+    }
+    const store = keyStore(request, 'Microsoft.Storage/storageAccounts/regenerateKey/action');
+    const props = obj(resource.properties);
+    const times = keyCreationTimes(props);
+    store.keys(resource.id, times.key1!);
+    const keys = store.regenerate(resource.id, keyName as KeyName, context.now);
+    input.save({ ...resource, properties: { ...props, keyCreationTime: { ...times, [keyName]: context.now } } });
+    return { status: 200, body: { keys } };
+  },
 };
 
 export const storageAccounts: ResourceTypeSpec = {
@@ -125,6 +188,7 @@ export const storageAccounts: ResourceTypeSpec = {
     }
     return undefined;
   },
+  actions: { listkeys: listKeys, regeneratekey: regenerateKey },
   children: {
     privateendpointconnections: {
       readAction: 'Microsoft.Storage/storageAccounts/privateEndpointConnections/read',
