@@ -7,6 +7,7 @@
 import './api';
 import './access';
 import './network';
+import './models';
 import './commands';
 
 import { appSettings } from '../shared/config/load-settings';

@@ -5,6 +5,7 @@ import './audit-http';
 import './orchestrations-http';
 import './enforcement-http';
 import './secrets-http';
+import './models-http';
 import './status-http';
 import './openapi-http';
 import './audit-head-timer';

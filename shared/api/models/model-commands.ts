@@ -16,13 +16,13 @@ export interface ModelCommands {
   startRelease(request: ModelRequest): Promise<StartOutcome>;
 }
 
-/**
- * The model commands of an invocation. They ride on the per-invocation enforcement commands
- * (`functions/models/models-http.ts` adds `models` to them), so the shared edge needs no change; a dedicated
- * `ApiServices.models` would be the clean seam (proposed to the edge's owner).
- */
+/** The API services with the model commands of the invocation (added by `functions/api/models-http.ts`). */
+export type ModelApiServices = ApiServices & { readonly models?: ModelCommands };
+
+/** The model commands of an invocation; their absence is a wiring bug. */
 export function modelCommandsOf(services: ApiServices): ModelCommands {
-  const c = (services.enforcement as { models?: ModelCommands } | undefined)?.models;
-  if (!c) throw new Error('BUG: model routes need the durable client and the model commands (functions/models)');
+  const c = (services as ModelApiServices).models;
+  if (!c)
+    throw new Error('BUG: model routes need the durable client and the model commands (functions/api/models-http)');
   return c;
 }

@@ -168,6 +168,20 @@ export class ApiHarness {
           ),
       },
     };
+    // Model commands (quarantine/release routes) recorded, not run (the real ones run end to end).
+    Object.assign(this.services, {
+      models: {
+        planQuarantine: (modelId: string) => Promise.resolve({ decision: 'quarantine', modelId }),
+        startQuarantine: (r: { modelId: string }) => {
+          this.enforcementStarts.push(r);
+          return Promise.resolve({ instanceId: `quarantineModel-${r.modelId}`, action: 'started' as const });
+        },
+        startRelease: (r: { modelId: string }) => {
+          this.enforcementStarts.push(r);
+          return Promise.resolve({ instanceId: `releaseModel-${r.modelId}`, action: 'started' as const });
+        },
+      },
+    });
     this.edge = {
       authenticator: new EntraTokenValidator({
         authorityHost: this.base,

@@ -121,6 +121,15 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
       const [ref] = await h.store.secretReferences.list({ limit: 1 });
       return { params: { id: ref?.id ?? 'none' }, query: { dryRun: 'true' } };
     }
+    case 'quarantineModelHttp':
+    case 'releaseModelHttp':
+    case 'retireModelHttp': {
+      const [model] = await h.store.models.list({ limit: 1 });
+      return {
+        params: { id: model?.id ?? 'none' },
+        ...(name === 'quarantineModelHttp' ? { query: { dryRun: 'true' } } : {}),
+      };
+    }
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
     case 'approveApproval':
