@@ -12,13 +12,23 @@ import { readFileSync } from 'node:fs';
 import { armModule } from './arm/index';
 import type { EmulatorModule } from './core/module';
 import { ADMIN_KEY_HEADER, CALLER_HEADER, Emulator, type EmulatorEndpoints, type EmulatorOptions } from './core/server';
+import { createDatabricksModule } from './databricks/index';
 import { createKeyVaultModule } from './keyvault/index';
 import { mlModule } from './ml/index';
 import { createMonitorModule } from './monitor/index';
+import { createStorageModule } from './storage/index';
 
 /** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
 export function defaultModules(): EmulatorModule[] {
-  return [armModule, mlModule, createKeyVaultModule(), createMonitorModule()];
+  // storage and databricks seed before keyvault: the seeded vault secrets hold their real keys and tokens
+  return [
+    armModule,
+    mlModule,
+    createStorageModule(),
+    createDatabricksModule(),
+    createKeyVaultModule(),
+    createMonitorModule(),
+  ];
 }
 
 export type { EmulatorContext, EmulatorModule } from './core/module';
