@@ -124,6 +124,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { endpoint: topicEndpoint, key1: topicKey } = JSON.parse(topic.text) as { endpoint: string; key1: string };
 
     const runtimePort = options.runtimePort ?? 7071;
+    // The action group Warden's Monitor alert rules notify (infra creates it on Azure): a secure webhook to the runtime.
+    const alertActionGroupId = await createAlertActionGroup(emulator, `http://localhost:${runtimePort}`, output);
     // The caller's settings (local.settings Values) are the base; what points the app at the emulator wins.
     const appSettings: Record<string, string> = {
       ...options.appSettings,
@@ -143,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WEBSITE_HOSTNAME: `localhost:${runtimePort}`,
       WARDEN_NOTIFIER: 'eventgrid',
       WARDEN_NOTIFY_EVENTGRID_ENDPOINT: topicEndpoint,
+      ...(alertActionGroupId ? { WARDEN_ALERT_ACTION_GROUP_ID: alertActionGroupId } : {}),
     };
     const runtimeEnv = {
       ...process.env,
@@ -281,6 +284,76 @@ async function subscribeEventGrid(
     const res = await emulatorAdmin(emulator, 'PUT', `/eventgrid/subscriptions/${encodeURIComponent(spec.name)}`, body);
     if (res.status >= 300)
       throw new Error(`Creating Event Grid subscription ${spec.name} failed: ${res.status} ${res.text}`);
+  }
+}
+
+/**
+ * Creates (PUT, idempotent) the action group `warden-alerts` in rg-fraud-ml through the emulator's ARM, with Warden's
+ * identity (its managed identity endpoint; Monitoring Contributor there): one secure webhook receiver (common alert
+ * schema, Entra auth for `api://warden`) to the runtime's `POST /api/alerts/monitor`. Returns its id, or undefined
+ * (with a warning) when the emulator refuses — the app then creates no Monitor rules.
+ */
+export async function createAlertActionGroup(
+  emulator: EmulatorEndpointsFile,
+  runtimeBaseUrl: string,
+  output: Output,
+): Promise<string | undefined> {
+  const id = `/subscriptions/${emulator.subscriptionId}/resourceGroups/rg-fraud-ml/providers/Microsoft.Insights/actionGroups/warden-alerts`;
+  try {
+    const ca = readFileSync(emulator.caCertPath, 'utf8');
+    const call = (url: string, method: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = https.request(url, { method, headers, ca }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const mi = emulator.managedIdentity;
+    const tokenRes = await call(
+      `${mi.IDENTITY_ENDPOINT}?resource=${encodeURIComponent('https://management.azure.com')}&api-version=2019-08-01`,
+      'GET',
+      { 'x-identity-header': mi.IDENTITY_HEADER },
+    );
+    const token = (JSON.parse(tokenRes.text) as { access_token?: string }).access_token;
+    if (!token) throw new Error(`no managed identity token (${tokenRes.status})`);
+    const body = JSON.stringify({
+      location: 'Global',
+      properties: {
+        groupShortName: 'warden',
+        enabled: true,
+        webhookReceivers: [
+          {
+            name: 'warden',
+            serviceUri: `${runtimeBaseUrl}/api/alerts/monitor`,
+            useCommonAlertSchema: true,
+            useAadAuth: true,
+            identifierUri: 'api://warden',
+            tenantId: emulator.tenantId,
+          },
+        ],
+      },
+    });
+    const res = await call(
+      `${emulator.armEndpoint.replace(/\/+$/, '')}${id}?api-version=2024-10-01-preview`,
+      'PUT',
+      {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
+      body,
+    );
+    if (res.status >= 300) throw new Error(`${res.status} ${res.text.slice(0, 300)}`);
+    output('launcher', `action group warden-alerts → ${runtimeBaseUrl}/api/alerts/monitor`);
+    return id;
+  } catch (e) {
+    output(
+      'launcher',
+      `could not create the action group warden-alerts: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return undefined;
   }
 }
 
