@@ -111,10 +111,11 @@ export function parseCommand(body: unknown): ParsedCommand {
     try {
       value = JSON.parse(value) as unknown;
     } catch (e) {
-      return {
-        ok: false,
-        reason: `the body is not JSON (${e instanceof Error ? e.message : String(e)}); a command is a JSON object`,
-      };
+      // Not the parser's message: V8 quotes the text in it, and the reason goes into notifications.
+      const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
+      const where =
+        at !== undefined ? ` (at character ${at})` : / end of JSON/.test(String(e)) ? ' (it ends early)' : '';
+      return { ok: false, reason: `the body is not JSON${where}; a command is a JSON object` };
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -41,8 +41,14 @@ test('JSON text and UTF-8 bytes are parsed as the worker may hand them over', ()
 });
 
 test('bodies that are not a JSON object name what they are', () => {
-  assert.match(reason('{"command": "reconcile",'), /^the body is not JSON \(/);
-  assert.match(reason('not json at all'), /not JSON/);
+  assert.equal(reason('{"command":'), 'the body is not JSON (it ends early); a command is a JSON object');
+  assert.equal(
+    reason('{"command": "reconcile" "x"}'),
+    'the body is not JSON (at character 24); a command is a JSON object',
+  );
+  const leaked = reason('password=hunter2');
+  assert.match(leaked, /^the body is not JSON/);
+  assert.doesNotMatch(leaked, /hunter2/, 'the reason never quotes the body (it goes into notifications)');
   assert.match(reason(Buffer.from([0xff, 0xfe, 0x00])), /not UTF-8 text/);
   assert.match(reason(42), /the body is a number, not a JSON object/);
   assert.match(reason('[1,2]'), /the body is an array/);
