@@ -8,6 +8,7 @@ import './api';
 import './access';
 import './network';
 import './models';
+import './secrets';
 import './commands';
 
 import { appSettings } from '../shared/config/load-settings';
