@@ -159,6 +159,20 @@ export function renderPlan(plan: PlanLike, style: Style): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * A plan of another kind (rotation, quarantine: shapes owned by those features) for people: its scalar facts, then
+ * its steps numbered (text as it is, objects as compact JSON), then any other lists.
+ */
+export function renderGenericPlan(plan: Record<string, unknown>): string {
+  const facts = Object.entries(plan).filter(([, v]) => v === null || typeof v !== 'object');
+  const lists = Object.entries(plan).filter(([k, v]) => Array.isArray(v) && k !== 'steps') as [string, unknown[]][];
+  const out = [keyValues(facts).trimEnd()];
+  const steps = Array.isArray(plan.steps) ? plan.steps : [];
+  out.push('steps:', ...(steps.length ? steps.map((st, i) => `  ${i + 1}. ${cell(st)}`) : ['  (none)']));
+  for (const [k, v] of lists) if (v.length) out.push(`${k}:`, ...v.map((x) => `  - ${cell(x)}`));
+  return `${out.join('\n')}\n`;
+}
+
 // ---- audit ---------------------------------------------------------------------------------------------------
 
 export interface AuditEntryLike {

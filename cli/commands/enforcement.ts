@@ -5,7 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { bool, type CommandSpec, durationOption, pairs, type Parsed, str, strs } from '../args';
 import type { Ctx } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { asYaml, type AuditEntryLike, auditLine, keyValues, type PlanLike, renderPlan, table } from '../render';
+import {
+  asYaml,
+  type AuditEntryLike,
+  auditLine,
+  keyValues,
+  type PlanLike,
+  renderGenericPlan,
+  renderPlan,
+  table,
+} from '../render';
 import { fieldValue } from './metadata';
 
 export type TargetKind = 'access' | 'network';
@@ -209,8 +218,13 @@ from GET /api/openapi.json; when it does not, the command says so and exits 7.`,
         ...(body !== undefined ? { body } : {}),
       });
       const answer = res.body as { instanceId?: string; plan?: PlanLike } | undefined;
-      if (answer?.plan && Array.isArray(answer.plan.steps)) {
-        ctx.print(answer, () => renderPlan(answer.plan!, ctx.style));
+      if (answer?.plan && typeof answer.plan === 'object') {
+        const plan = answer.plan;
+        ctx.print(answer, () =>
+          plan.kind === 'access' || plan.kind === 'network'
+            ? renderPlan(plan, ctx.style)
+            : renderGenericPlan(plan as Record<string, unknown>),
+        );
         return EXIT.ok;
       }
       if (answer?.instanceId && !bool(p, 'no-wait') && !bool(p, 'dry-run')) {

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import type { CliIo } from '../../../cli/context';
 import { EXIT } from '../../../cli/errors';
 import { run } from '../../../cli/main';
-import { auditLine, renderPlan, table } from '../../../cli/render';
+import { auditLine, renderGenericPlan, renderPlan, table } from '../../../cli/render';
 import { loadSession, saveSession, type Session } from '../../../cli/session';
 
 const plain = { color: false };
@@ -128,6 +128,27 @@ describe('warden rendering', () => {
       { color: true },
     );
     assert.ok(coloured.includes('\u001b[31m- Owner'), coloured);
+  });
+
+  test('a plan of another kind (rotation): its facts, numbered steps and other lists', () => {
+    assert.equal(
+      renderGenericPlan({
+        referenceId: 'sr-1',
+        currentVersion: null,
+        steps: ['create', { wait: '24h' }],
+        issues: ['no consumers'],
+      }),
+      [
+        'referenceId:    sr-1',
+        'currentVersion: -',
+        'steps:',
+        '  1. create',
+        '  2. {"wait":"24h"}',
+        'issues:',
+        '  - no consumers',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('an audit entry is one line: seq, time, action, target, actor, reason', () => {
