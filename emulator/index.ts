@@ -16,16 +16,19 @@ import { createDatabricksModule } from './databricks/index';
 import { createKeyVaultModule } from './keyvault/index';
 import { mlModule } from './ml/index';
 import { createMonitorModule } from './monitor/index';
+import { createServicesModule } from './services/index';
 import { createStorageModule } from './storage/index';
 
 /** The resource-provider modules `startEmulator` uses when `options.modules` is not given (main.ts, the launcher). */
 export function defaultModules(): EmulatorModule[] {
-  // storage and databricks seed before keyvault: the seeded vault secrets hold their real keys and tokens
+  // storage, databricks and services seed before keyvault: the seeded vault secrets hold their real keys, tokens and
+  // credentials
   return [
     armModule,
     mlModule,
     createStorageModule(),
     createDatabricksModule(),
+    createServicesModule(),
     createKeyVaultModule(),
     createMonitorModule(),
   ];
