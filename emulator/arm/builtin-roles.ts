@@ -167,6 +167,54 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     ],
   },
   {
+    name: '21090545-7ca7-4776-b22c-e363652d74d2',
+    roleName: 'Key Vault Reader',
+    description:
+      "Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive values such as secret contents or key material. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    permissions: [
+      p(
+        [
+          'Microsoft.Authorization/*/read',
+          'Microsoft.Insights/alertRules/*',
+          'Microsoft.Resources/deployments/*',
+          'Microsoft.Resources/subscriptions/resourceGroups/read',
+          'Microsoft.Support/*',
+          'Microsoft.KeyVault/checkNameAvailability/read',
+          'Microsoft.KeyVault/deletedVaults/read',
+          'Microsoft.KeyVault/locations/*/read',
+          'Microsoft.KeyVault/vaults/*/read',
+          'Microsoft.KeyVault/operations/read',
+        ],
+        [],
+        ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
+      ),
+    ],
+  },
+  {
+    name: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+    roleName: 'Key Vault Administrator',
+    description:
+      "Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    permissions: [
+      p(
+        [
+          'Microsoft.Authorization/*/read',
+          'Microsoft.Insights/alertRules/*',
+          'Microsoft.Resources/deployments/*',
+          'Microsoft.Resources/subscriptions/resourceGroups/read',
+          'Microsoft.Support/*',
+          'Microsoft.KeyVault/checkNameAvailability/read',
+          'Microsoft.KeyVault/deletedVaults/read',
+          'Microsoft.KeyVault/locations/*/read',
+          'Microsoft.KeyVault/vaults/*/read',
+          'Microsoft.KeyVault/operations/read',
+        ],
+        [],
+        ['Microsoft.KeyVault/vaults/*'],
+      ),
+    ],
+  },
+  {
     name: 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
     roleName: 'AzureML Data Scientist',
     description:

@@ -163,7 +163,7 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     assert.equal(listed.find((p) => p.version === b.properties.version)?.enabled, false);
   });
 
-  test('RBAC data actions: Secrets User reads but cannot set; no grant → 403 ForbiddenByRbac', async () => {
+  test('RBAC data actions: Secrets User reads but cannot set; Key Vault Reader sees metadata only; no grant → 403 ForbiddenByRbac', async () => {
     const app = await bed.newApp('contract-kv-reader');
     const granted = await bed.admin('POST', '/admin/arm/role-assignments', {
       scope: kvId,
@@ -175,6 +175,18 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     assert.ok((await reader.getSecret('stfraudraw-key')).value);
     const denied = await rejects(reader.setSecret('contract-pw', 'nope'), 403, 'Forbidden');
     assert.match(denied.message, /Microsoft\.KeyVault\/vaults\/secrets\/setSecret\/action/);
+    const metaApp = await bed.newApp('contract-kv-metadata');
+    const meta = await bed.admin('POST', '/admin/arm/role-assignments', {
+      scope: kvId,
+      principalId: metaApp.principalId,
+      role: 'Key Vault Reader',
+    });
+    assert.equal(meta.status, 201, JSON.stringify(meta.body));
+    const metaReader = client(metaApp.credential);
+    const versions = [];
+    for await (const p of metaReader.listPropertiesOfSecretVersions('stfraudraw-key')) versions.push(p.version);
+    assert.equal(versions.length, 1, 'Key Vault Reader lists versions (readMetadata)');
+    await rejects(metaReader.getSecret('stfraudraw-key'), 403, 'Forbidden');
     const ada = client(bed.minted(ADA));
     await rejects(ada.getSecret('stfraudraw-key'), 403, 'Forbidden');
     const r = await rawCall(bed.ca, 'GET', `${origin}/secrets/stfraudraw-key/?api-version=2026-04-01`, {
