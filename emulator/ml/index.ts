@@ -259,6 +259,35 @@ class MlService {
     return dispatch(this.arm, this.handlers, req);
   }
 
+  /** `onlineEndpoints.list` (workspace level): `name` and `tags` (`k=v`, comma-joined) filters, paging. */
+  listEndpoints(req: EmulatorRequest): EmulatorResponse {
+    const caller = this.ctx.authenticate(req, ARM_AUDIENCES);
+    const workspaceId = normalizeId(req.path.replace(/\/onlineEndpoints$/i, ''));
+    const apiVersion = this.checkVersion(req, ONLINE_ENDPOINT_TYPE);
+    this.arm.authorize(caller, workspaceId, `${ONLINE_ENDPOINT_TYPE}/read`);
+    this.arm.getResource(parseId(workspaceId)!);
+    for (const k of req.queryAll.keys()) {
+      if (!['api-version', '$skiptoken', 'name', 'tags'].includes(k.toLowerCase())) {
+        throw armError(400, 'EmulatorUnsupported', `The local Azure emulator does not support the '${k}' option here.`);
+      }
+    }
+    let items = this.children(`${workspaceId}/onlineEndpoints`, ONLINE_ENDPOINT_TYPE);
+    const name = req.queryParam('name');
+    if (name) items = items.filter((r) => r.name.toLowerCase() === name.toLowerCase());
+    for (const term of (req.queryParam('tags') ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean)) {
+      const [k, v] = term.split('=', 2) as [string, string | undefined];
+      items = items.filter((r) => {
+        const t = obj(r.tags);
+        return v === undefined ? k in t : t[k] === v;
+      });
+    }
+    items.sort((a, b) => a.name.localeCompare(b.name));
+    return { status: 200, body: page(req, items, 100, apiVersion) };
+  }
+
   listDeployments(req: EmulatorRequest): EmulatorResponse {
     const caller = this.ctx.authenticate(req, ARM_AUDIENCES);
     const endpointId = normalizeId(req.path.replace(/\/deployments$/i, ''));
@@ -483,6 +512,7 @@ function registerMlRoutes(router: Router, ml: MlService): void {
   router.put(`${WS}/models/{model}/versions/{version}`, (r) => ml.putVersion(r), {
     operation: `${MODEL_VERSION_TYPE}/write`,
   });
+  router.get(`${WS}/onlineEndpoints`, (r) => ml.listEndpoints(r), { operation: `${ONLINE_ENDPOINT_TYPE}/read` });
   router.put(`${WS}/onlineEndpoints/{ep}`, (r) => ml.putEndpoint(r), { operation: `${ONLINE_ENDPOINT_TYPE}/write` });
   router.patch(`${WS}/onlineEndpoints/{ep}`, (r) => ml.patchEndpoint(r), {
     operation: `${ONLINE_ENDPOINT_TYPE}/write`,

@@ -142,7 +142,8 @@ describe('emulator: core', () => {
   test('modules can open extra origins (one per Key Vault), stable across restarts', async () => {
     const dir = tempStateDir();
     try {
-      const first = await startEmulator({ port: 0, stateDir: dir.dir, world });
+      // no resource-provider modules: they open origins of their own (vaults, Monitor), this checks the core seam
+      const first = await startEmulator({ port: 0, stateDir: dir.dir, world, modules: [] });
       const a = await first.emulator.openOrigin('vault-a');
       a.router.get('/secrets/{name}', (req) => ({
         status: 200,
@@ -165,7 +166,7 @@ describe('emulator: core', () => {
         'vault-a': a.origin,
       });
       await first.stop();
-      const second = await startEmulator({ port: 0, stateDir: dir.dir, world });
+      const second = await startEmulator({ port: 0, stateDir: dir.dir, world, modules: [] });
       try {
         assert.equal((await second.emulator.openOrigin('vault-a')).origin, a.origin);
       } finally {

@@ -116,6 +116,9 @@ describe('emulator: Azure ML (arm-machinelearning 2.1.1)', () => {
       deployments.set(d.name!, String(d.properties.model));
     }
     assert.deepEqual([...deployments.keys()].sort(), ['blue', 'green']);
+    const endpoints: string[] = [];
+    for await (const e of warden.onlineEndpoints.list(bed.rgName, WS)) endpoints.push(e.name!);
+    assert.deepEqual(endpoints, [EP]);
     assert.match(deployments.get('blue')!, /\/models\/fraud-detector\/versions\/3$/);
     assert.match(deployments.get('green')!, /\/models\/fraud-detector\/versions\/2$/);
   });
