@@ -25,8 +25,8 @@ const STATES = ['pending', 'approved', 'rejected', 'all'];
 export function renderApproval(a: Approval, ctx: Ctx): string {
   const { plan, ...facts } = a;
   const head = asYaml(facts);
-  const steps = (plan as PlanLike).steps;
-  return `${head}plan:\n${Array.isArray(steps) ? renderPlan(plan, ctx.style) : asYaml(plan).replace(/^/gm, '  ')}`;
+  const kind = (plan as PlanLike).kind;
+  return `${head}plan:\n${kind === 'access' || kind === 'network' ? renderPlan(plan, ctx.style) : asYaml(plan).replace(/^(?=.)/gm, '  ')}`;
 }
 
 function decide(verb: 'approve' | 'reject'): CommandSpec<Ctx> {
