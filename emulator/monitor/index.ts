@@ -266,6 +266,10 @@ export function createMonitorModule(options: MonitorModuleOptions = {}): Emulato
       await m.origins;
       m.seed(world);
     },
+    async start(ctx) {
+      // also on a restart without seeding: endpoints.json lists the origins once start resolves
+      await services.get(ctx)?.origins;
+    },
     close() {
       for (const m of services.values()) m.stop();
       services.clear();

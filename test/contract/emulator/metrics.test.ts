@@ -6,12 +6,18 @@
  * registered queries only.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { MetricsClient } from '@azure/monitor-query-metrics';
 
+import { armModule } from '../../../emulator/arm';
+import { startEmulator } from '../../../emulator/index';
 import { createMonitorModule } from '../../../emulator/monitor/index';
+import { loadWorld } from './arm-helpers';
 import { request } from './core-helpers';
 import { ADA, type MlBed, rejectsWith, startMlBed } from './ml-monitor-helpers';
 
@@ -216,6 +222,62 @@ describe('emulator: Azure Monitor metrics and logs data planes', () => {
         400,
         'BadArgumentError',
       );
+    }
+  });
+});
+
+describe('emulator: Monitor origins and points survive a restart', () => {
+  test('the same origins are listed when start resolves without seeding, and ingested points are kept', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-monitor-restart-'));
+    const world = { ...loadWorld(), drifts: [] };
+    const options = {
+      port: 0,
+      stateDir: dir,
+      world,
+      modules: [armModule, createMonitorModule({ pollIntervalMs: 50 })],
+      log: () => undefined,
+    };
+    try {
+      const first = await startEmulator(options);
+      const origin = first.endpoints.origins['westeurope.metrics.monitor.azure.com'];
+      assert.ok(origin);
+      const resourceId = `/subscriptions/${world.subscriptionId}/resourceGroups/rg-fraud-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud/onlineEndpoints/fraud-scoring`;
+      const pushed = await first.admin('POST', '/admin/monitor/metrics', {
+        resourceId,
+        namespace: NS,
+        metric: 'latency',
+        value: 42,
+      });
+      assert.equal(pushed.status, 201);
+      await first.stop();
+      const second = await startEmulator(options);
+      try {
+        assert.equal(second.endpoints.origins['westeurope.metrics.monitor.azure.com'], origin);
+        const token = await second.admin('POST', '/admin/tokens', {
+          principalId: world.warden!.principalId,
+          scope: 'https://management.azure.com/.default',
+        });
+        const metrics = new MetricsClient(
+          origin,
+          {
+            getToken: () =>
+              Promise.resolve({
+                token: (token.body as { access_token: string }).access_token,
+                expiresOnTimestamp: Date.now() + 3_600_000,
+              }),
+          },
+          { tlsOptions: { ca: second.caCert }, retryOptions: { maxRetries: 0 } },
+        );
+        const [r] = await metrics.queryResources([resourceId], ['latency'], NS, {
+          interval: 'FULL',
+          aggregation: 'maximum',
+        });
+        assert.equal(r!.metrics[0]!.timeseries[0]!.data![0]!.maximum, 42);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
