@@ -13,7 +13,7 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 
 import { createKeyVaultModule } from '../../../emulator/keyvault/index';
-import { ADA, type DataPlaneBed, rawCall, startDataPlaneBed, WARDEN_MI } from './keyvault-testbed';
+import { ADA, type DataPlaneBed, eventually, rawCall, startDataPlaneBed, WARDEN_MI } from './keyvault-testbed';
 
 const HOST = 'kv-fraud-ml.vault.azure.net';
 
@@ -250,6 +250,39 @@ describe('Key Vault secrets through @azure/keyvault-secrets', () => {
     await c.purgeDeletedSecret('contract-del');
     await rejects(c.getDeletedSecret('contract-del'), 404);
     assert.equal((await c.setSecret('contract-del', 'fresh')).value, 'fresh', 'a purged name can be reused');
+  });
+
+  test('a vault created later through ARM gets its own origin, named by its vaultUri host', async () => {
+    const id = `${bed.rg}/providers/Microsoft.KeyVault/vaults/kv-contract-new`;
+    const armToken = await bed.token(WARDEN_MI, 'https://management.azure.com/.default');
+    const put = await rawCall(bed.ca, 'PUT', `${bed.emu.endpoints.armEndpoint}${id}?api-version=2024-11-01`, {
+      headers: { authorization: `Bearer ${armToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        location: bed.world.location,
+        properties: { tenantId: bed.world.tenantId, sku: { family: 'A', name: 'standard' } },
+      }),
+    });
+    assert.ok(put.status === 200 || put.status === 201, put.text);
+    const grant = await bed.admin('POST', '/admin/arm/role-assignments', {
+      scope: id,
+      principalId: WARDEN_MI,
+      role: 'Key Vault Secrets Officer',
+    });
+    assert.equal(grant.status, 201, JSON.stringify(grant.body));
+    const newOrigin = await eventually(async () => {
+      const r = await bed.admin('GET', '/admin/endpoints');
+      return (r.body as { origins: Record<string, string> }).origins['kv-contract-new.vault.azure.net'];
+    }, 'the new vault origin');
+    assert.notEqual(newOrigin, origin);
+    const c = new SecretClient(newOrigin, bed.minted(WARDEN_MI), {
+      disableChallengeResourceVerification: true,
+      tlsOptions: { ca: bed.ca },
+      retryOptions: { maxRetries: 0 },
+    });
+    const s = await c.setSecret('in-new-vault', 'fresh-value');
+    assert.equal((await c.getSecret('in-new-vault')).value, 'fresh-value');
+    assert.equal(s.properties.vaultUrl, newOrigin);
+    await rejects(client(bed.minted(WARDEN_MI)).getSecret('in-new-vault'), 404, 'SecretNotFound');
   });
 
   test('values are encrypted at rest (no plaintext in the state files, key file 0600) and survive a restart', async () => {
