@@ -98,10 +98,15 @@ export class Alerts {
 
   // ---------------------------------------------------------------- evaluation
 
-  /** Evaluates every enabled static metric rule whose evaluation is due on the emulator clock. */
-  evaluateDue(): void {
+  /**
+   * Evaluates every enabled static metric rule whose evaluation is due on the emulator clock; with `force`, every
+   * such rule (or only `ruleId`) now, whatever its schedule (the admin `evaluate` call).
+   */
+  evaluateDue(force = false, ruleId?: string): number {
     const now = this.ctx.clock.now();
+    let evaluated = 0;
     for (const rule of this.rules(METRIC_ALERT_TYPE)) {
+      if (ruleId !== undefined && rule.id.toLowerCase() !== normalizeId(ruleId).toLowerCase()) continue;
       const p = obj(rule.properties);
       if (p.enabled !== true) continue;
       const freq = durationMs(p.evaluationFrequency);
@@ -116,8 +121,9 @@ export class Alerts {
         state = { ruleId: rule.id, condition: 'Resolved', alertId: '', firedAt: '', lastEvalMs: since };
         this.saveState(state);
       }
-      if (now - state.lastEvalMs < freq) continue;
+      if (!force && now - state.lastEvalMs < freq) continue;
       state.lastEvalMs = now;
+      evaluated += 1;
       const results = allOf.map((c) => this.evaluateCondition(obj(c), p.scopes, now - win, now));
       const noData = results.some((r) => r === 'nodata');
       const holds = !noData && results.every((r) => r !== 'nodata' && r.breached);
@@ -139,6 +145,7 @@ export class Alerts {
         this.saveState(state);
       }
     }
+    return evaluated;
   }
 
   /** One condition over the window: the breaching series (or the last series seen when none breaches). */

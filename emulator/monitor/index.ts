@@ -193,9 +193,16 @@ function registerRoutes(router: Router, m: MonitorService): void {
     return { status: 204 };
   });
   router.post('/admin/monitor/alerts/fire', (req) => ({ status: 202, body: m.alerts.fire(req.body) }));
-  router.post('/admin/monitor/alerts/evaluate', () => {
-    m.alerts.evaluateDue();
-    return { status: 204 };
+  router.post('/admin/monitor/alerts/evaluate', (req) => {
+    const ruleId = obj(req.body).ruleId;
+    if (ruleId !== undefined && (typeof ruleId !== 'string' || !ruleId)) {
+      throw armError(400, 'BadRequest', "'ruleId' must be a metric alert rule id.");
+    }
+    const evaluated = m.alerts.evaluateDue(true, ruleId);
+    if (ruleId !== undefined && evaluated === 0) {
+      throw armError(404, 'ResourceNotFound', `No enabled static-threshold metric alert rule '${ruleId}' exists.`);
+    }
+    return { status: 200, body: { evaluated } };
   });
   router.get('/admin/monitor/deliveries', (req) => ({
     status: 200,

@@ -366,4 +366,44 @@ describe('emulator: metric alert evaluation and action group delivery', () => {
     assert.equal(last.attempts, 6, 'one attempt and five retries');
     assert.equal(last.lastStatusCode, 504);
   });
+  test('admin evaluate runs a rule now, whatever its schedule', async () => {
+    const rule = await monitor.metricAlerts.createOrUpdate(bed.rgName, 'green-accuracy', {
+      location: 'global',
+      severity: 3,
+      enabled: true,
+      scopes: [bed.endpointId],
+      evaluationFrequency: 'PT15M',
+      windowSize: 'PT15M',
+      criteria: {
+        odataType: 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria',
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion',
+            name: 'green-low',
+            metricName: 'accuracy',
+            metricNamespace: NS,
+            operator: 'LessThan',
+            threshold: 0.9,
+            timeAggregation: 'Minimum',
+            dimensions: [{ name: 'deployment', operator: 'Include', values: ['green'] }],
+          },
+        ],
+      },
+      actions: [{ actionGroupId: agId }],
+    });
+    answers.clear();
+    await push(0.5, 1, 'green');
+    const r = await bed.emu.admin('POST', '/admin/monitor/alerts/evaluate', { ruleId: rule.id });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body, { evaluated: 1 });
+    const d = await settle(
+      (all) => all.filter((x) => x.ruleName === 'green-accuracy' && x.status === 'Delivered').length === 2,
+      'green Fired',
+    );
+    assert.ok(d.filter((x) => x.ruleName === 'green-accuracy').every((x) => x.monitorCondition === 'Fired'));
+    const missing = await bed.emu.admin('POST', '/admin/monitor/alerts/evaluate', {
+      ruleId: `${bed.rg}/providers/Microsoft.Insights/metricAlerts/nope`,
+    });
+    assert.equal(missing.status, 404);
+  });
 });
