@@ -25,9 +25,12 @@ export interface CommandRequest {
 /** A plan reduced to what a notification may carry (identifiers and counts; see `summarizePlan`). */
 export type PlanSummary = Readonly<Record<string, unknown>>;
 
-/** What a starter did: a run started or requeued (start-or-requeue), or — for a dry run — the plan. */
+/**
+ * What a starter did: a run started or requeued (start-or-requeue), joined (a rotation already running for the
+ * reference takes the request in — `startRotateSecret`), or — for a dry run — the plan.
+ */
 export type CommandOutcome =
-  | { readonly action: 'started' | 'requeued'; readonly instanceId: string }
+  | { readonly action: 'started' | 'requeued' | 'joined'; readonly instanceId: string }
   | { readonly action: 'planned'; readonly plan: PlanSummary };
 
 /**
@@ -75,7 +78,7 @@ export interface CommandMessage {
 /** What became of one message. */
 export type CommandHandling =
   | {
-      readonly handled: 'started' | 'requeued';
+      readonly handled: 'started' | 'requeued' | 'joined';
       readonly command: CommandName;
       readonly target: string;
       readonly instanceId: string;

@@ -129,8 +129,16 @@ describe('dispatchCommand', () => {
   });
 
   test('rotate, quarantine and release map onto their starters when the deployment has them', async () => {
-    const d = deps({ rotate: recording('rotate'), quarantine: recording('quarantine'), release: recording('release') });
-    await dispatchCommand(d, message({ command: 'rotate', referenceId: 'sr-db', requestedBy: 'p' }, 'sr-db'));
+    const d = deps({
+      rotate: (r) => recording('rotate')(r).then(() => ({ action: 'joined', instanceId: 'rotateSecret-sr-db' })),
+      quarantine: recording('quarantine'),
+      release: recording('release'),
+    });
+    const rotated = await dispatchCommand(
+      d,
+      message({ command: 'rotate', referenceId: 'sr-db', requestedBy: 'p' }, 'sr-db'),
+    );
+    assert.equal(rotated.handled, 'joined', 'a running rotation takes the request in');
     await dispatchCommand(
       d,
       message({ command: 'quarantine', modelId: 'm-3', requestedBy: 'p', reason: 'drift confirmed' }, 'm-3'),
