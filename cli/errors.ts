@@ -103,7 +103,7 @@ export function errorFromResponse(
       const role = missingRoleOf(problem);
       if (role)
         return new CliError(
-          `${what} needs the app role ${role}, which ${context.who ?? 'your identity'} does not hold. Ask a Warden administrator to assign ${role} to you (Entra ID: enterprise application "Warden API" → users and groups), then log in again.`,
+          `${what} needs the app role ${role}, which ${context.who ?? 'your identity'} does not hold. Ask a Warden administrator to assign it (an app role assignment on Warden's API app registration), then log in again.`,
           EXIT.auth,
           details,
         );

@@ -112,10 +112,19 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
 
   /** `node .build/…/cli/main.js <args>` with its own config dir, from a cwd without .warden/. */
   function warden(...args: string[]): Promise<CliRun> {
+    return wardenWith({}, ...args);
+  }
+
+  function wardenWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [cliMain, ...args], {
         cwd: tmp,
-        env: { PATH: process.env.PATH ?? '', WARDEN_CONFIG_DIR: configDir, WARDEN_EMULATOR_STATE: emulatorState },
+        env: {
+          PATH: process.env.PATH ?? '',
+          WARDEN_CONFIG_DIR: configDir,
+          WARDEN_EMULATOR_STATE: emulatorState,
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -380,6 +389,47 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
     const grace = await warden('audit', 'verify', '--profile', 'grace', '--json');
     assert.equal(grace.code, 0, show(grace));
     assert.equal((JSON.parse(grace.stdout) as { ok: boolean }).ok, true);
+  });
+
+  test('client credentials (the Azure path, @azure/identity against the local Entra): a Reader app reads; a write names Warden.PolicyAdmin', async () => {
+    const appId = 'c1668f6c-5b42-4098-a44a-b87b56c1e998'; // sp-fraud-training-pipeline
+    const assigned = await emulator.admin('POST', '/admin/appRoleAssignments', {
+      principalId: PIPELINE_SP,
+      appId: API_APP_ID,
+      role: 'Warden.Reader',
+    });
+    assert.ok(assigned.status < 300, JSON.stringify(assigned.body));
+    const secret = await emulator.admin('POST', `/admin/apps/${appId}/secrets`, { displayName: 'cli e2e' });
+    assert.ok(secret.status < 300, JSON.stringify(secret.body));
+    const secretFile = path.join(tmp, 'pipeline-secret');
+    writeFileSync(secretFile, (secret.body as { secret: string }).secret, { mode: 0o600 });
+    const trust = { NODE_EXTRA_CA_CERTS: emulator.caCertPath };
+    const login = await wardenWith(
+      trust,
+      'login',
+      '--api',
+      base,
+      '--tenant',
+      emulator.endpoints.tenantId,
+      '--client-id',
+      appId,
+      '--client-secret-file',
+      secretFile,
+      '--authority-host',
+      emulator.endpoints.entraAuthorityHost,
+      '--profile',
+      'pipeline',
+    );
+    assert.equal(login.code, 0, show(login));
+    assert.match(login.stdout, new RegExp(`as app ${appId} \\(${PIPELINE_SP}\\)`));
+    const session = readFileSync(path.join(configDir, 'session.pipeline.json'), 'utf8');
+    assert.ok(!session.includes((secret.body as { secret: string }).secret), 'the secret is not stored');
+    const list = await wardenWith(trust, 'policies', 'list', '--profile', 'pipeline', '--json');
+    assert.equal(list.code, 0, show(list));
+    assert.ok((JSON.parse(list.stdout) as { items: unknown[] }).items.length > 0);
+    const write = await wardenWith(trust, 'policies', 'delete', 'ap-cli-reader', '--profile', 'pipeline');
+    assert.equal(write.code, 3, show(write));
+    assert.match(write.stderr, new RegExp(`needs the app role Warden\\.PolicyAdmin, which app ${appId}`));
   });
 
   test('rotate, quarantine and release say "not available" (exit 7) exactly when the deployment lacks the route', async () => {
