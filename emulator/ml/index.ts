@@ -337,6 +337,24 @@ class MlService {
     return res;
   }
 
+  /** Azure ML refuses to delete a deployment that still receives traffic. */
+  deleteDeployment(req: EmulatorRequest): EmulatorResponse {
+    const caller = this.ctx.authenticate(req, ARM_AUDIENCES);
+    const p = this.parsed(req);
+    this.checkVersion(req, ONLINE_DEPLOYMENT_TYPE);
+    this.arm.authorize(caller, p.id, `${ONLINE_DEPLOYMENT_TYPE}/delete`);
+    const endpoint = this.arm.store.getResource(p.id.split('/').slice(0, -2).join('/'));
+    const traffic = obj(obj(endpoint?.properties).traffic);
+    const share = Object.entries(traffic).find(([k]) => k.toLowerCase() === p.names[2]!.toLowerCase())?.[1];
+    if (typeof share === 'number' && share > 0) {
+      throw userError(
+        400,
+        `The deployment '${p.names[2]}' receives ${share}% of the traffic of '${p.names[1]}'; move its traffic first.`,
+      );
+    }
+    return dispatch(this.arm, this.handlers, req);
+  }
+
   private publishModelDeployed(d: ResourceEnvelope, p: ParsedId): void {
     const endpointId = p.id.split('/').slice(0, -2).join('/');
     const endpoint = this.arm.store.getResource(endpointId);
@@ -522,6 +540,9 @@ function registerMlRoutes(router: Router, ml: MlService): void {
   });
   router.put(`${WS}/onlineEndpoints/{ep}/deployments/{d}`, (r) => ml.putDeployment(r), {
     operation: `${ONLINE_DEPLOYMENT_TYPE}/write`,
+  });
+  router.delete(`${WS}/onlineEndpoints/{ep}/deployments/{d}`, (r) => ml.deleteDeployment(r), {
+    operation: `${ONLINE_DEPLOYMENT_TYPE}/delete`,
   });
   router.post(`${WS}/onlineEndpoints/{ep}/listKeys`, (r) => ml.listKeys(r), {
     operation: `${ONLINE_ENDPOINT_TYPE}/listKeys/action`,

@@ -257,6 +257,10 @@ describe('emulator: Azure ML (arm-machinelearning 2.1.1)', () => {
       bed.events.received.filter((e) => e.eventType === 'Microsoft.MachineLearningServices.ModelDeployed').length,
       1,
     );
+    // a deployment with traffic cannot be deleted; one without can
+    await rejectsWith(owner.onlineDeployments.beginDeleteAndWait(bed.rgName, WS, EP, 'blue', lro), 400, 'UserError');
+    await owner.onlineDeployments.beginDeleteAndWait(bed.rgName, WS, EP, 'canary', lro);
+    await rejectsWith(warden.onlineDeployments.get(bed.rgName, WS, EP, 'canary'), 404);
   });
 
   test('listKeys / regenerateKeys for a key-auth endpoint; refused for AAD-token endpoints and without rights', async () => {
