@@ -9,7 +9,13 @@ import path from 'node:path';
 
 export const DATA_KEY_FILE = 'keyvault-data-key';
 
-export class ValueCipher {
+/** Seals and opens values bound to an additional-data string. */
+export interface Cipher {
+  encrypt(plaintext: string, aad: string): string;
+  decrypt(sealed: string, aad: string): string;
+}
+
+export class ValueCipher implements Cipher {
   private constructor(private readonly key: Buffer) {}
 
   /** Loads the data key from `stateDir`, creating it (32 random bytes, base64, mode 0600) when absent. */

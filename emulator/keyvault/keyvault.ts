@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EmulatorHttpError } from '../core/errors';
 import type { CallerIdentity, EmulatorContext, EmulatorRequest, EmulatorResponse, Router } from '../core/module';
 import { type ArmResource, getArmResource, hostOf, listArmResources } from '../services/arm-resources';
-import { ValueCipher } from './cipher';
+import { type Cipher, ValueCipher } from './cipher';
 import { NEAR_EXPIRY_SECONDS, type SecretStore, type SecretVersion } from './store';
 
 export const VAULT_TYPE = 'Microsoft.KeyVault/vaults';
@@ -62,9 +62,17 @@ export class KeyVaultDataPlane {
     readonly store: SecretStore,
   ) {}
 
-  static cipherFor(ctx: EmulatorContext): ValueCipher {
-    if (!ctx.stateDir) throw new Error('The Key Vault module needs ctx.stateDir for its data key.');
-    return ValueCipher.loadOrCreate(ctx.stateDir);
+  /** The state dir's data key, loaded (or created) on first use, so hand-made contexts without a state dir work. */
+  static cipherFor(ctx: EmulatorContext): Cipher {
+    let cipher: ValueCipher | undefined;
+    const get = () => {
+      if (!ctx.stateDir) throw new Error('The Key Vault module needs ctx.stateDir for its data key.');
+      return (cipher ??= ValueCipher.loadOrCreate(ctx.stateDir));
+    };
+    return {
+      encrypt: (plaintext: string, aad: string) => get().encrypt(plaintext, aad),
+      decrypt: (sealed: string, aad: string) => get().decrypt(sealed, aad),
+    };
   }
 
   // ------------------------------------------------------------------ vaults and origins

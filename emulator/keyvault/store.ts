@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 
-import type { ValueCipher } from './cipher';
+import type { Cipher } from './cipher';
 
 export interface SecretAttributes {
   enabled: boolean;
@@ -79,7 +79,7 @@ interface Row {
 export class SecretStore {
   constructor(
     private readonly db: DatabaseSync,
-    private readonly cipher: ValueCipher,
+    private readonly cipher: Cipher,
   ) {}
 
   static migrate(db: DatabaseSync): void {

@@ -9,7 +9,7 @@ import type { DatabaseSync } from 'node:sqlite';
 
 import { idKey } from '../arm/ids';
 import type { EmulatorContext } from '../core/module';
-import type { ValueCipher } from '../keyvault/cipher';
+import type { Cipher } from '../keyvault/cipher';
 
 export const KEY_NAMES = ['key1', 'key2'] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
@@ -24,7 +24,7 @@ export interface AccountKey {
 export class StorageKeyStore {
   constructor(
     private readonly db: DatabaseSync,
-    private readonly cipher: ValueCipher,
+    private readonly cipher: Cipher,
   ) {}
 
   static migrate(db: DatabaseSync): void {
