@@ -391,6 +391,45 @@ describe('warden commands over a fake API', () => {
     assert.deepEqual(JSON.parse(f.out.join('')), { dryRun: true, steps: ['generate', 'publish'] });
   });
 
+  test('audit tail --follow prints the last -n, then only entries it has not shown (polling from the last time)', async () => {
+    const cfg = path.join(dir, 'cfg-tail');
+    saveSession(cfg, 'default', session);
+    const entry = (seq: number) => ({
+      seq,
+      at: `2026-01-01T00:00:0${seq}.000Z`,
+      actor: 'a',
+      action: 'x.y',
+      target: 't',
+      reason: null,
+    });
+    let polls = 0;
+    const f = fakeIo(
+      (u) => {
+        if (!u.searchParams.get('from')?.startsWith('2026-'))
+          return { status: 200, body: { items: [entry(1), entry(2), entry(3)] } };
+        polls++;
+        // Each poll answers from the last entry's time (inclusive): the last one shown comes back and is skipped.
+        return { status: 200, body: { items: polls === 1 ? [entry(3), entry(4)] : [entry(4)] } };
+      },
+      { configDir: cfg },
+    );
+    const sleep = (ms: number) => f.io.sleep(ms);
+    let sleeps = 0;
+    const io: CliIo = {
+      ...f.io,
+      sleep: (ms) => (++sleeps > 2 ? Promise.reject(new Error('stop')) : sleep(ms)),
+    };
+    assert.equal(await run(['audit', 'tail', '-n', '2', '--follow', '--json'], io), EXIT.failure);
+    const seqs = f.out
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { seq: number }).seq);
+    assert.deepEqual(seqs, [2, 3, 4]);
+    const froms = f.calls.map((c) => c.url.searchParams.get('from'));
+    assert.deepEqual(froms.slice(1), ['2026-01-01T00:00:03.000Z', '2026-01-01T00:00:04.000Z']);
+  });
+
   test('the API unreachable → exit 10 naming the URL', async () => {
     const cfg = path.join(dir, 'cfg-down');
     saveSession(cfg, 'default', session);
