@@ -43,8 +43,6 @@ export function dataPlaneRequest(
         headers: {
           ...(request.body !== undefined ? { 'content-length': Buffer.byteLength(request.body).toString() } : {}),
           ...request.headers,
-          // The real host name, as the service expects it (virtual hosting on the emulator's origins too).
-          host: new URL(request.url).host,
         },
         timeout: options.timeoutMs ?? 30_000,
         ...(options.tlsCa !== undefined && target.protocol === 'https:' ? { ca: options.tlsCa } : {}),

@@ -248,6 +248,20 @@ export async function handleKeyVaultEvent(
     await audit('secret.event.old-version', reason, { currentVersion: latest?.version ?? null });
     return { handled: 'audited', reason };
   }
+  // Key Vault warns 30 days ahead of every expiry; Warden keeps its own due time. When that comes before the expiry,
+  // the sweep rotates in time and the warning is only audited (otherwise a version that lives less than 30 days —
+  // short intervals — would be rotated again as soon as it is written).
+  const due = ref.next_rotation_at;
+  if (
+    e.eventType === 'Microsoft.KeyVault.SecretNearExpiry' &&
+    props.expiresOn &&
+    due !== null &&
+    due < props.expiresOn
+  ) {
+    const planned = `${e.eventType} for the current version ${version}: rotation already due at ${due}, before it expires at ${props.expiresOn}`;
+    await audit('secret.event.planned', planned, { nextRotationAt: due, expiresOn: props.expiresOn });
+    return { handled: 'audited', reason: planned };
+  }
   const reason = `${e.eventType} for the current version ${version}`;
   const start = await startRotateSecret(client, {
     referenceId: ref.id,
@@ -279,7 +293,7 @@ export async function planRotationFor(
   deps: { readonly store: MetadataStore; readonly settings: RotationCheckSettings; readonly clock?: Clock },
   referenceId: string,
 ): Promise<RotationPlan | undefined> {
-  const ref = (await deps.store.secretReferences.get(referenceId));
+  const ref = await deps.store.secretReferences.get(referenceId);
   if (!ref) return undefined;
   const entry = rotatorEntry(ref.rotator);
   const issues = checkReferenceForRotation(ref, deps.settings);
@@ -291,9 +305,6 @@ export async function planRotationFor(
     currentVersion: ref.current_version,
     nextRotationAt: ref.next_rotation_at,
     issues,
-    steps:
-      issues.length > 0
-        ? ['fail fast: the configuration is invalid; nothing is changed']
-        : rotationSteps(ref),
+    steps: issues.length > 0 ? ['fail fast: the configuration is invalid; nothing is changed'] : rotationSteps(ref),
   };
 }

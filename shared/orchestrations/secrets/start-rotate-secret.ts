@@ -1,5 +1,5 @@
 import type { OrchestrationClient } from '../orchestration-client';
-import { type RotateSecretInput, rotateSecretInstanceId,ROTATION_ORCHESTRATION } from './rotation-catalog';
+import { type RotateSecretInput, rotateSecretInstanceId, ROTATION_ORCHESTRATION } from './rotation-catalog';
 
 /** What became of a rotation request. */
 export interface RotationStartOutcome {
@@ -29,14 +29,22 @@ export async function startRotateSecret(
   const instanceId = rotateSecretInstanceId(request.referenceId);
   const status = await client.getStatus(instanceId);
   if (status && ACTIVE.has(status.runtimeStatus)) return { instanceId, action: 'joined' };
-  await client.startNew(ROTATION_ORCHESTRATION.name, {
-    instanceId,
-    input: {
-      referenceId: request.referenceId,
-      correlationId: request.correlationId,
-      requestedBy: request.requestedBy,
-      reason: request.reason,
-    },
-  });
+  try {
+    await client.startNew(ROTATION_ORCHESTRATION.name, {
+      instanceId,
+      input: {
+        referenceId: request.referenceId,
+        correlationId: request.correlationId,
+        requestedBy: request.requestedBy,
+        reason: request.reason,
+      },
+    });
+  } catch (e) {
+    // Another trigger started it between the status read and this start (the engine refuses a second instance
+    // under a running id): join that one.
+    const again = await client.getStatus(instanceId);
+    if (again && ACTIVE.has(again.runtimeStatus)) return { instanceId, action: 'joined' };
+    throw e;
+  }
   return { instanceId, action: 'started' };
 }
