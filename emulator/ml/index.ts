@@ -440,19 +440,64 @@ class MlService {
     return { status: 200 };
   }
 
-  // ---- model-monitor runs (admin)
+  // ---- model-monitor runs and dataset drift (admin)
 
-  monitorRun(req: EmulatorRequest): EmulatorResponse {
-    const b = obj(req.body);
+  private adminWorkspace(b: Record<string, unknown>): ResourceEnvelope {
     const workspaceId = b.workspaceId;
-    if (typeof workspaceId !== 'string' || !workspaceId)
+    if (typeof workspaceId !== 'string' || !workspaceId) {
       throw armError(400, 'BadRequest', "'workspaceId' is required.");
+    }
     const wp = parseId(workspaceId);
     if (!wp || wp.resourceType?.toLowerCase() !== `${ML_NS}/workspaces`.toLowerCase()) {
       throw armError(400, 'BadRequest', `'${workspaceId}' is not an Azure ML workspace id.`);
     }
     const ws = this.arm.store.getResource(wp.id);
     if (!ws) throw armError(404, 'ResourceNotFound', `The workspace '${workspaceId}' does not exist.`);
+    return ws;
+  }
+
+  datasetDrift(req: EmulatorRequest): EmulatorResponse {
+    const b = obj(req.body);
+    const ws = this.adminWorkspace(b);
+    if (typeof b.dataDriftName !== 'string' || !b.dataDriftName) {
+      throw armError(400, 'BadRequest', "'dataDriftName' is required (the dataset monitor's name).");
+    }
+    if (typeof b.driftCoefficient !== 'number' || b.driftCoefficient < 0 || b.driftCoefficient > 1) {
+      throw armError(400, 'BadRequest', "'driftCoefficient' must be a number between 0 and 1.");
+    }
+    const now = this.ctx.clock.now();
+    const iso = (v: unknown, fallback: number, field: string): string => {
+      if (v === undefined) return new Date(fallback).toISOString();
+      if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) {
+        throw armError(400, 'BadRequest', `'${field}' must be an ISO 8601 timestamp.`);
+      }
+      return v;
+    };
+    const id = (v: unknown, field: string): string => {
+      if (v === undefined) return randomUUID();
+      if (typeof v !== 'string' || !v) throw armError(400, 'BadRequest', `'${field}' must be a string.`);
+      return v;
+    };
+    const event = buildDatasetDrift(
+      ws.id,
+      {
+        dataDriftName: b.dataDriftName,
+        driftCoefficient: b.driftCoefficient,
+        baseDatasetId: id(b.baseDatasetId, 'baseDatasetId'),
+        targetDatasetId: id(b.targetDatasetId, 'targetDatasetId'),
+        startTime: iso(b.startTime, now - 7 * 86_400_000, 'startTime'),
+        endTime: iso(b.endTime, now, 'endTime'),
+      },
+      this.ctx.clock.nowIso(),
+    );
+    this.ctx.publishEvent(event);
+    this.ctx.log('ml.dataset.drift', { workspace: ws.id, monitor: b.dataDriftName });
+    return { status: 202, body: event };
+  }
+
+  monitorRun(req: EmulatorRequest): EmulatorResponse {
+    const b = obj(req.body);
+    const ws = this.adminWorkspace(b);
     if (typeof b.monitorName !== 'string' || !/^[A-Za-z0-9_.-]{1,255}$/.test(b.monitorName)) {
       throw armError(400, 'BadRequest', "'monitorName' is required (letters, digits, '_', '.', '-').");
     }
@@ -466,6 +511,45 @@ class MlService {
     this.ctx.log('ml.monitor.run', { workspace: ws.id, monitor: b.monitorName, breached: b.breached });
     return { status: 202, body: event };
   }
+}
+
+/**
+ * The legacy `DatasetDriftDetected` event (dataset monitors of Azure ML v1), its data in camelCase like the other ML
+ * events (the SDK's system-event model; the docs example is PascalCase).
+ */
+export function buildDatasetDrift(
+  workspaceId: string,
+  input: {
+    dataDriftName: string;
+    driftCoefficient: number;
+    baseDatasetId: string;
+    targetDatasetId: string;
+    startTime: string;
+    endTime: string;
+  },
+  nowIso: string,
+): EventGridEvent {
+  const dataDriftId = randomUUID();
+  const runId = `${dataDriftId}_${Date.parse(nowIso)}`;
+  return {
+    id: randomUUID(),
+    topic: workspaceId,
+    subject: `datadrift/${dataDriftId}/run/${runId}`,
+    eventType: `${ML_NS}.DatasetDriftDetected`,
+    eventTime: nowIso,
+    dataVersion: '2',
+    metadataVersion: '1',
+    data: {
+      dataDriftId,
+      dataDriftName: input.dataDriftName,
+      runId,
+      baseDatasetId: input.baseDatasetId,
+      targetDatasetId: input.targetDatasetId,
+      driftCoefficient: input.driftCoefficient,
+      startTime: input.startTime,
+      endTime: input.endTime,
+    },
+  };
 }
 
 /** The `RunStatusChanged` event of one model-monitor run (§4.3). */
@@ -551,6 +635,7 @@ function registerMlRoutes(router: Router, ml: MlService): void {
     operation: `${ONLINE_ENDPOINT_TYPE}/regenerateKeys/action`,
   });
   router.post('/admin/ml/monitor-runs', (r) => ml.monitorRun(r));
+  router.post('/admin/ml/dataset-drift', (r) => ml.datasetDrift(r));
 }
 
 export const mlModule: EmulatorModule = {

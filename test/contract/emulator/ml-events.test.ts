@@ -37,6 +37,7 @@ describe('emulator: Azure ML events on the workspace topic', () => {
       includedEventTypes: [
         'Microsoft.MachineLearningServices.RunStatusChanged',
         'Microsoft.MachineLearningServices.ModelRegistered',
+        'Microsoft.MachineLearningServices.DatasetDriftDetected',
       ],
     });
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
@@ -116,6 +117,34 @@ describe('emulator: Azure ML events on the workspace topic', () => {
       !events().some((e) => e.eventType.startsWith('Microsoft.Resources.')),
       'ARM events are not on this topic',
     );
+  });
+
+  test('a legacy dataset monitor: DatasetDriftDetected with the drift coefficient', async () => {
+    const r = await bed.emu.admin('POST', '/admin/ml/dataset-drift', {
+      workspaceId: bed.workspaceId,
+      dataDriftName: 'fraud-features-drift',
+      driftCoefficient: 0.83,
+      startTime: '2026-11-01T00:00:00Z',
+      endTime: '2026-11-08T00:00:00Z',
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const ev = await waitFor(
+      () => events().find((e) => e.eventType === 'Microsoft.MachineLearningServices.DatasetDriftDetected'),
+      'DatasetDriftDetected',
+    );
+    assert.equal(ev.data.dataDriftName, 'fraud-features-drift');
+    assert.equal(ev.data.driftCoefficient, 0.83);
+    assert.equal(ev.data.startTime, '2026-11-01T00:00:00Z');
+    assert.equal(ev.subject, `datadrift/${String(ev.data.dataDriftId)}/run/${String(ev.data.runId)}`);
+    for (const bad of [{ driftCoefficient: 2 }, { dataDriftName: '' }, { endTime: 'yesterday' }]) {
+      const res = await bed.emu.admin('POST', '/admin/ml/dataset-drift', {
+        workspaceId: bed.workspaceId,
+        dataDriftName: 'x',
+        driftCoefficient: 0.5,
+        ...bad,
+      });
+      assert.equal(res.status, 400, JSON.stringify(bad));
+    }
   });
 
   test('bad admin input is refused', async () => {
