@@ -28,6 +28,8 @@ export const FIRST_PARTY_RESOURCES: readonly string[] = [
   'https://monitoring.azure.com',
   'https://monitoring.azure.com/',
   'https://api.loganalytics.io',
+  'https://metrics.monitor.azure.com', // the metrics query API's own audience (MetricsClient `audience`)
+  'https://metrics.monitor.azure.com/',
   'https://ml.azure.com',
   'https://database.windows.net',
   'https://database.windows.net/',

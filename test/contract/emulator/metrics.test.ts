@@ -164,6 +164,17 @@ describe('emulator: Azure Monitor metrics and logs data planes', () => {
     assert.equal(all!.metrics[0]!.timeseries.length, 1);
     assert.equal(all!.metrics[0]!.timeseries[0]!.data![0]!.count, 5);
     await rejectsWith(metrics.queryResources([bed.endpointId], ['latency'], NS), 400, 'BadRequest');
+    // the metrics API's own audience, as the app configures the client
+    const own = new MetricsClient(metricsOrigin, bed.credential(bed.world.warden!.principalId), {
+      audience: 'https://metrics.monitor.azure.com',
+      tlsOptions: { ca: bed.ca },
+      retryOptions: { maxRetries: 0 },
+    });
+    const [viaOwn] = await own.queryResources([bed.endpointId], ['accuracy'], NS, {
+      interval: 'FULL',
+      aggregation: 'count',
+    });
+    assert.ok(viaOwn!.metrics[0]!.timeseries[0]!.data![0]!.count! >= 5);
     const ada = new MetricsClient(metricsOrigin, bed.credential(ADA), {
       tlsOptions: { ca: bed.ca },
       retryOptions: { maxRetries: 0 },
