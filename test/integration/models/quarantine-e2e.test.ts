@@ -15,7 +15,7 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
-import { createAlertActionGroup, type EmulatorEndpointsFile } from '../../../launcher/local-stack';
+import { createAlertActionGroup } from '../../../launcher/local-stack';
 import { findRepoRoot } from '../../../lib/find-repo-root';
 import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
