@@ -57,7 +57,13 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
   let emulator: RunningEmulator;
   let runtime: NodeChild | undefined;
   let base = '';
-  let output: string[] = [];
+  /** The runtime's output, across restarts. */
+  const outputs: string[][] = [];
+  const logText = (): string => outputs.flat().join('');
+  let startRuntime: () => Promise<NodeChild>;
+  /** The test's vault-reader apps (crash.apps…, svc.apps…): modes the scenarios set. */
+  const apps = { hang: false, pending: 0, svcAccepts: null as string | null };
+  let appServer: https.Server;
   const tokens: Record<string, string> = {};
   let audit: DatabaseSync;
   let kv: SecretClient;
@@ -114,6 +120,19 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
       notify_before_days: 1,
     });
     await ref('sr-disabled', 'disabled-token', { rotator: 'random', rotator_config: {}, status: 'disabled' });
+    await ref('sr-crash', 'dbx-crash-token', {
+      rotator: 'databricks-pat',
+      rotator_config: { workspaceResourceId: WS, servicePrincipalAppId: SP, lifetimeDays: 45 },
+      consumers: [
+        { kind: 'databricks-job', name: 'job', target: WS },
+        { kind: 'vault-reader', name: 'crash-app', url: 'https://crash.apps.contoso.example/crash/healthz' },
+      ],
+    });
+    await ref('sr-random', 'svc-password', {
+      rotator: 'random',
+      rotator_config: { length: 32 },
+      consumers: [{ kind: 'vault-reader', name: 'svc', url: 'https://svc.apps.contoso.example/healthz' }],
+    });
     await store.close();
     Object.assign(tokens, await mintApiTokens(emulator, { ada: ADA }));
     kv = new SecretClient(emulator.endpoints.origins[KV_HOST]!, minted(WARDEN_MI), {
@@ -122,50 +141,87 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
       retryOptions: { maxRetries: 0 },
     });
 
+    // Two vault-reader apps (they read their secret from the vault and report the version they use): `crash` can be
+    // made to hang (a rotation then sits between publish and record), `svc` can reject versions it was not given.
+    appServer = https.createServer(
+      { key: emulator.emulator.tls.keyPem, cert: emulator.emulator.tls.certPem },
+      (req, res) => {
+        void (async () => {
+          const host = String(req.headers.host ?? '');
+          if (host.startsWith('crash') || req.url?.startsWith('/crash')) {
+            if (apps.hang) {
+              apps.pending += 1;
+              return; // never answered: the runtime is killed meanwhile
+            }
+            const s = await kv.getSecret('dbx-crash-token');
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ version: s.properties.version }));
+            return;
+          }
+          const s = await kv.getSecret('svc-password');
+          const version = s.properties.version!;
+          if (apps.svcAccepts !== null && version !== apps.svcAccepts)
+            res
+              .writeHead(503, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ error: 'rejected', version }));
+          else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version }));
+        })();
+      },
+    );
+    await new Promise<void>((r) => appServer.listen(0, '127.0.0.1', r));
+    const appOrigin = `https://127.0.0.1:${(appServer.address() as { port: number }).port}`;
+
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
     const mi = emulator.endpoints.managedIdentity;
-    runtime = await startNodeChild({
-      script: path.join(build, 'runtime', 'main.js'),
-      args: [
-        '--app',
-        root,
-        '--main',
-        path.relative(root, path.join(build, 'functions', 'index.js')),
-        '--port',
-        String(port),
-        '--state-dir',
-        stateDir,
-        '--settings',
-        path.join(tmp, 'no-local-settings.json'),
-      ],
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-        IDENTITY_HEADER: mi.IDENTITY_HEADER,
-        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        AZURE_TENANT_ID: emulator.endpoints.tenantId,
-        TASKHUB_NAME: 'wardenrot',
-        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
-        WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins),
-        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-        WARDEN_METADATA_DB: db,
-        WARDEN_NOTIFIER: 'none',
-        WARDEN_CLOCK_FILE: clockFile,
-        WARDEN_CLOCK_MODE: 'test',
-        WARDEN_APP_VERSION: '0.0.0-e2e',
-      },
-      readyUrl: `${base}/api/health`,
-      timeoutMs: 60_000,
-    });
-    output = runtime.output;
+    startRuntime = () =>
+      startNodeChild({
+        script: path.join(build, 'runtime', 'main.js'),
+        args: [
+          '--app',
+          root,
+          '--main',
+          path.relative(root, path.join(build, 'functions', 'index.js')),
+          '--port',
+          String(port),
+          '--state-dir',
+          stateDir,
+          '--settings',
+          path.join(tmp, 'no-local-settings.json'),
+        ],
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+          IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
+          IDENTITY_HEADER: mi.IDENTITY_HEADER,
+          AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+          AZURE_TENANT_ID: emulator.endpoints.tenantId,
+          TASKHUB_NAME: 'wardenrot',
+          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
+          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
+          WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
+          WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+          WARDEN_HOST_OVERRIDES: JSON.stringify({
+            ...emulator.endpoints.origins,
+            'crash.apps.contoso.example': appOrigin,
+            'svc.apps.contoso.example': appOrigin,
+          }),
+          WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
+          WARDEN_PRINCIPAL_IDS: WARDEN_MI,
+          WARDEN_METADATA_DB: db,
+          WARDEN_NOTIFIER: 'none',
+          WARDEN_CLOCK_FILE: clockFile,
+          WARDEN_CLOCK_MODE: 'test',
+          WARDEN_APP_VERSION: '0.0.0-e2e',
+        },
+        readyUrl: `${base}/api/health`,
+        timeoutMs: 60_000,
+      });
+    runtime = await startRuntime();
+    outputs.push(runtime.output);
     // Key Vault's events → onKeyVaultEvent (as infra/event-subscriptions.json says).
     const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as {
       systemKeys: { eventgrid_extension: string };
@@ -186,10 +242,11 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
   });
 
   after(async () => {
-    if (process.env.WARDEN_E2E_LOG)
-      (await import('node:fs')).writeFileSync(process.env.WARDEN_E2E_LOG, output.join(''));
+    if (process.env.WARDEN_E2E_LOG) (await import('node:fs')).writeFileSync(process.env.WARDEN_E2E_LOG, logText());
     audit?.close();
     await runtime?.stop();
+    appServer?.closeAllConnections();
+    appServer?.close();
     await emulator?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -201,7 +258,7 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
     for (;;) {
       const v = await probe();
       if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.join('').slice(-4000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logText().slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -341,7 +398,7 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
     assert.equal(entries(DEMO, 'secret.rotation.started').length, 1, 'the old version’s event started nothing');
     await waitAudit('sr-notice', 'secret.notice.sent');
     // Warden's own new version: seen and dismissed, never drift, never a rotation.
-    await waitFor('the own-version event', () => (output.join('').includes("Warden's own write") ? true : undefined));
+    await waitFor('the own-version event', () => (logText().includes("Warden's own write") ? true : undefined));
     assert.equal(entries(DEMO, 'secret.drift.out-of-band').length, 0);
     // A second rotation knows the token it replaces (Warden issued it): revoked once the grace period is over.
     const second = await api('POST', `secrets/${DEMO}/rotate`, { token: tokens.ada });
@@ -426,9 +483,66 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
     assert.equal(entries('sr-disabled', 'secret.rotation.started').length, 0);
   });
 
+  test('kill -9 between publish and record: the resumed rotation records the published version and ends consistent', async () => {
+    apps.hang = true;
+    const r = await api('POST', 'secrets/sr-crash/rotate', { token: tokens.ada });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const [published] = await waitAudit('sr-crash', 'secret.rotation.published');
+    await waitFor('the vault reader check to hang', () => (apps.pending > 0 ? true : undefined));
+    assert.equal(entries('sr-crash', 'secret.rotation.recorded').length, 0, 'published, not recorded');
+    const version = (JSON.parse(published!.after!) as { version: string }).version;
+    const killed = new Promise((resolve) => runtime!.child.once('exit', resolve));
+    runtime!.child.kill('SIGKILL');
+    await killed;
+    apps.hang = false;
+    appServer.closeAllConnections();
+    runtime = await startRuntime();
+    outputs.push(runtime.output);
+    const [recorded] = await waitAudit('sr-crash', 'secret.rotation.recorded');
+    assert.ok(recorded!.reason?.includes(version));
+    const ref = await reference('sr-crash');
+    const now = await latest('dbx-crash-token');
+    assert.equal(now.version, version, 'the vault holds the version published before the crash');
+    assert.equal(ref.current_version, version, 'metadata points at it');
+    assert.equal(ref.status, 'active');
+    let ours = 0;
+    for await (const p of kv.listPropertiesOfSecretVersions('dbx-crash-token'))
+      if (p.tags?.['warden.correlation'] === now.tags['warden.correlation']) ours += 1;
+    assert.equal(ours, 1, 'published once');
+    assert.equal(await scimMe(now.value), 200, 'the recorded token works');
+    await advance({ hours: 25 });
+    await waitAudit('sr-crash', 'secret.rotation.completed');
+    await assert.rejects(
+      kv.getSecret('dbx-crash-token--pending'),
+      (e: { statusCode?: number }) => e.statusCode === 404,
+    );
+  });
+
+  test('random: a consumer that rejects the new password → the previous value republished as a newer version', async () => {
+    const first = await kv.setSecret('svc-password', 'initial-service-password-3456', {});
+    values.add('initial-service-password-3456');
+    apps.svcAccepts = first.properties.version!;
+    const r = await api('POST', 'secrets/sr-random/rotate', { token: tokens.ada });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const [rolled] = await waitAudit('sr-random', 'secret.rotation.rolled-back');
+    const after = JSON.parse(rolled!.after!) as { failedVersion: string; restoredVersion: string };
+    const now = await latest('svc-password');
+    assert.equal(now.value, 'initial-service-password-3456', 'the previous value is current again');
+    assert.equal(now.version, after.restoredVersion);
+    assert.equal(now.tags['warden.rollback-of'], after.failedVersion);
+    const failed = await kv.getSecret('svc-password', { version: after.failedVersion });
+    values.add(failed.value!);
+    assert.notEqual(failed.value, 'initial-service-password-3456');
+    const ref = await reference('sr-random');
+    assert.equal(ref.current_version, now.version);
+    assert.equal(ref.status, 'failed');
+    assert.equal(entries('sr-random', 'secret.rotation.tested-before-publish').length, 0, 'publish first');
+    apps.svcAccepts = null;
+  });
+
   test('no credential value in the runtime output, the audit log, orchestration history or poison messages', () => {
     assert.ok(values.size >= 6, `values collected: ${values.size}`);
-    const haystacks: [string, string][] = [['runtime output', output.join('')]];
+    const haystacks: [string, string][] = [['runtime output', logText()]];
     const dump = (file: string) => {
       const d = new DatabaseSync(file, { readOnly: true });
       try {
