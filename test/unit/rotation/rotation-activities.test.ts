@@ -424,6 +424,34 @@ describe('rotation activities and triggers (fakes + SQLite store)', () => {
       assert.ok(actions.includes('secret.event.old-version'));
     });
 
+    test('near expiry after Warden’s own due time starts one; before it, only audited (the sweep rotates in time)', async () => {
+      const client = new FakeOrchestrations();
+      // The reference is due at NOW + 30 d. A version expiring in 10 d: the warning is acted on.
+      const soon = await vault.setSecret(VAULT, 'dbx-token', 'v-soon', {
+        tags: { [TAGS.reference]: 'sr-dbx', [TAGS.correlation]: 'c-soon' },
+        expiresOn: '2026-12-05T12:00:00.000Z',
+      });
+      assert.equal(
+        (await handleKeyVaultEvent(deps(), client, event('SecretNearExpiry', soon.version))).handled,
+        'started',
+      );
+      // A version expiring after the due time (e.g. a 2-day interval, a 4-day version): only audited.
+      const later = await vault.setSecret(VAULT, 'dbx-token', 'v-later', {
+        tags: { [TAGS.reference]: 'sr-dbx', [TAGS.correlation]: 'c-later' },
+        expiresOn: '2027-01-05T12:00:00.000Z',
+      });
+      const r = await handleKeyVaultEvent(deps(), new FakeOrchestrations(), event('SecretNearExpiry', later.version));
+      assert.equal(r.handled, 'audited');
+      assert.ok((await store.audit.list({ limit: 100 })).some((a) => a.action === 'secret.event.planned'));
+      // Expired always starts one.
+      const expired = new FakeOrchestrations();
+      assert.equal(
+        (await handleKeyVaultEvent(deps(), expired, event('SecretExpired', later.version))).handled,
+        'started',
+      );
+      assert.equal(expired.started.length, 1);
+    });
+
     test('a disabled reference or a disabled version: audited, no rotation', async () => {
       const client = new FakeOrchestrations();
       await vault.updateProperties(VAULT, 'dbx-token', previousVersion, { enabled: false });
