@@ -5,7 +5,15 @@
  */
 import type { OrchestrationClient } from '../orchestration-client';
 import { startOrRequeue, type StartOutcome } from '../start-remediation';
-import { MODEL_ORCHESTRATIONS, modelInstanceId, type QuarantineSignal, type ReleaseModelInput } from './model-catalog';
+import {
+  MODEL_ORCHESTRATIONS,
+  MODEL_RERUN_EVENT,
+  modelInstanceId,
+  type QuarantineSignal,
+  type ReleaseModelInput,
+} from './model-catalog';
+
+const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 export interface ModelStartRequest {
   readonly modelId: string;
@@ -32,20 +40,34 @@ export async function startQuarantineModel(
     dryRun: false,
   });
   const instanceId = modelInstanceId(MODEL_ORCHESTRATIONS.quarantineModel.name, input.modelId);
+  // The rerun carries the signal, so the next run of a busy instance assesses it (a second alert joins).
+  const rerun = {
+    correlationId: input.correlationId,
+    requestedBy: input.requestedBy,
+    reason: input.reason,
+    ruleId: input.ruleId,
+    signal: input.signal,
+  };
   const status = await client.getStatus(instanceId);
-  if (status && ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'].includes(status.runtimeStatus)) {
-    // The rerun carries the signal so the next run of the instance assesses it (it joins the quarantine).
-    await client.raiseEvent(instanceId, 'rerun', {
-      correlationId: input.correlationId,
-      requestedBy: input.requestedBy,
-      reason: input.reason,
-      ruleId: input.ruleId,
-      signal: input.signal,
-    });
+  if (status && ACTIVE.has(status.runtimeStatus)) {
+    try {
+      await client.raiseEvent(instanceId, MODEL_RERUN_EVENT, rerun);
+      return { instanceId, action: 'requeued' };
+    } catch {
+      // It finished between the read and the raise: start a new run below.
+    }
+  }
+  try {
+    await client.startNew(MODEL_ORCHESTRATIONS.quarantineModel.name, { instanceId, input });
+    return { instanceId, action: 'started' };
+  } catch (e) {
+    // A concurrent trigger started it between the read and the start (the engine refuses a second running
+    // instance): join that run instead.
+    const again = await client.getStatus(instanceId);
+    if (!again || !ACTIVE.has(again.runtimeStatus)) throw e;
+    await client.raiseEvent(instanceId, MODEL_RERUN_EVENT, rerun);
     return { instanceId, action: 'requeued' };
   }
-  await client.startNew(MODEL_ORCHESTRATIONS.quarantineModel.name, { instanceId, input });
-  return { instanceId, action: 'started' };
 }
 
 /** Starts (or requeues) `releaseModel`: `operator` (API, command), `row-edit`, or `auto` (the sweep's re-check). */
