@@ -61,8 +61,8 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
   const outputs: string[][] = [];
   const logText = (): string => outputs.flat().join('');
   let startRuntime: () => Promise<NodeChild>;
-  /** The test's vault-reader apps (crash.apps…, svc.apps…): modes the scenarios set. */
-  const apps = { hang: false, pending: 0, svcAccepts: null as string | null };
+  /** The test's vault-reader app (crash.apps…): hangs while `hang` is set. */
+  const apps = { hang: false, pending: 0 };
   let appServer: https.Server;
   const tokens: Record<string, string> = {};
   let audit: DatabaseSync;
@@ -128,10 +128,19 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
         { kind: 'vault-reader', name: 'crash-app', url: 'https://crash.apps.contoso.example/crash/healthz' },
       ],
     });
-    await ref('sr-random', 'svc-password', {
+    await ref('sr-random', 'scoring-db-password', {
       rotator: 'random',
       rotator_config: { length: 32 },
-      consumers: [{ kind: 'vault-reader', name: 'svc', url: 'https://svc.apps.contoso.example/healthz' }],
+      consumers: [
+        { kind: 'vault-reader', name: 'scoring-service', url: 'https://scoring-service.apps.contoso.example/healthz' },
+      ],
+    });
+    await ref('sr-http', 'pipelines-api-credential', {
+      rotator: 'http',
+      rotator_config: { url: 'https://creds.pipelines.contoso.example', audience: 'api://credential-issuer' },
+      consumers: [
+        { kind: 'http-endpoint', name: 'pipelines-api', url: 'https://creds.pipelines.contoso.example/verify' },
+      ],
     });
     await store.close();
     Object.assign(tokens, await mintApiTokens(emulator, { ada: ADA }));
@@ -141,8 +150,8 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
       retryOptions: { maxRetries: 0 },
     });
 
-    // Two vault-reader apps (they read their secret from the vault and report the version they use): `crash` can be
-    // made to hang (a rotation then sits between publish and record), `svc` can reject versions it was not given.
+    // A vault-reader app of the test's own (it reads its secret from the vault and reports the version): it can be made
+    // to hang, so a rotation sits between publish and record.
     appServer = https.createServer(
       { key: emulator.emulator.tls.keyPem, cert: emulator.emulator.tls.certPem },
       (req, res) => {
@@ -159,13 +168,7 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
               .end(JSON.stringify({ version: s.properties.version }));
             return;
           }
-          const s = await kv.getSecret('svc-password');
-          const version = s.properties.version!;
-          if (apps.svcAccepts !== null && version !== apps.svcAccepts)
-            res
-              .writeHead(503, { 'content-type': 'application/json' })
-              .end(JSON.stringify({ error: 'rejected', version }));
-          else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version }));
+          res.writeHead(404).end();
         })();
       },
     );
@@ -207,7 +210,6 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
           WARDEN_HOST_OVERRIDES: JSON.stringify({
             ...emulator.endpoints.origins,
             'crash.apps.contoso.example': appOrigin,
-            'svc.apps.contoso.example': appOrigin,
           }),
           WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
           WARDEN_PRINCIPAL_IDS: WARDEN_MI,
@@ -518,26 +520,56 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
     );
   });
 
-  test('random: a consumer that rejects the new password → the previous value republished as a newer version', async () => {
-    const first = await kv.setSecret('svc-password', 'initial-service-password-3456', {});
-    values.add('initial-service-password-3456');
-    apps.svcAccepts = first.properties.version!;
+  test('random: the vault-reader app rejects the new password → the previous value republished; accepted → rotated', async () => {
+    const old = await latest('scoring-db-password');
+    const mode = (m: string) => emulator.admin('POST', '/admin/consumers/scoring-service/mode', { mode: m });
+    assert.ok((await mode('reject-new')).status < 300);
     const r = await api('POST', 'secrets/sr-random/rotate', { token: tokens.ada });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const [rolled] = await waitAudit('sr-random', 'secret.rotation.rolled-back');
     const after = JSON.parse(rolled!.after!) as { failedVersion: string; restoredVersion: string };
-    const now = await latest('svc-password');
-    assert.equal(now.value, 'initial-service-password-3456', 'the previous value is current again');
+    const now = await latest('scoring-db-password');
+    assert.equal(now.value, old.value, 'the previous value is current again');
     assert.equal(now.version, after.restoredVersion);
     assert.equal(now.tags['warden.rollback-of'], after.failedVersion);
-    const failed = await kv.getSecret('svc-password', { version: after.failedVersion });
-    values.add(failed.value!);
-    assert.notEqual(failed.value, 'initial-service-password-3456');
-    const ref = await reference('sr-random');
-    assert.equal(ref.current_version, now.version);
-    assert.equal(ref.status, 'failed');
+    values.add((await kv.getSecret('scoring-db-password', { version: after.failedVersion })).value!);
+    assert.equal((await reference('sr-random')).current_version, now.version);
+    assert.equal((await reference('sr-random')).status, 'failed');
     assert.equal(entries('sr-random', 'secret.rotation.tested-before-publish').length, 0, 'publish first');
-    apps.svcAccepts = null;
+    // The app accepts new versions again: the next rotation publishes, the app reports it, recorded.
+    assert.ok((await mode('accept')).status < 300);
+    const again = await api('POST', 'secrets/sr-random/rotate', { token: tokens.ada });
+    assert.equal((again.body as { action: string }).action, 'started', JSON.stringify(again.body));
+    await waitAudit('sr-random', 'secret.rotation.recorded');
+    const rotated = await latest('scoring-db-password');
+    assert.notEqual(rotated.value, old.value);
+    assert.equal((await reference('sr-random')).current_version, rotated.version);
+    assert.equal((await reference('sr-random')).status, 'active');
+  });
+
+  test('http: the issuer issues a credential, /verify accepts it, published; a second rotation revokes the first after grace', async () => {
+    const verify = async (value: string) =>
+      (
+        await raw(`${emulator.endpoints.origins['creds.pipelines.contoso.example']!}/verify`, {
+          authorization: `Bearer ${value}`,
+        })
+      ).status;
+    const seeded = await latest('pipelines-api-credential');
+    assert.equal(await verify(seeded.value), 200);
+    assert.equal((await api('POST', 'secrets/sr-http/rotate', { token: tokens.ada })).status, 202);
+    await waitAudit('sr-http', 'secret.rotation.recorded');
+    const first = await latest('pipelines-api-credential');
+    assert.equal(await verify(first.value), 200);
+    await advance({ hours: 25 });
+    await waitAudit('sr-http', 'secret.rotation.completed');
+    assert.equal((await api('POST', 'secrets/sr-http/rotate', { token: tokens.ada })).status, 202);
+    await waitAudit('sr-http', 'secret.rotation.recorded', 2);
+    const second = await latest('pipelines-api-credential');
+    await advance({ hours: 25 });
+    await waitAudit('sr-http', 'secret.rotation.completed', 2);
+    assert.equal(await verify(first.value), 401, 'the replaced credential was revoked at the issuer');
+    assert.equal(await verify(second.value), 200);
+    assert.equal((await reference('sr-http')).current_version, second.version);
   });
 
   test('no credential value in the runtime output, the audit log, orchestration history or poison messages', () => {
