@@ -89,7 +89,11 @@ export class AzureMonitorMetrics implements MetricsPort {
       ...this.tls(),
     });
     try {
-      const r = await this.logs.queryResource(q.workspaceId, q.query, { startTime: q.from, endTime: q.to });
+      const span = { startTime: q.from, endTime: q.to };
+      // A workspace GUID (customerId) → the workspace query API; an ARM id → the resource-centric query API.
+      const r = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q.workspaceId)
+        ? await this.logs.queryWorkspace(q.workspaceId, q.query, span)
+        : await this.logs.queryResource(q.workspaceId, q.query, span);
       const tables = 'tables' in r ? r.tables : r.partialTables;
       const table = tables[0];
       if (!table) return [];

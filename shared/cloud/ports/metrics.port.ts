@@ -18,7 +18,7 @@ export interface MetricQuery {
 
 /** A log query (KQL) aggregated per window: it must return a datetime column and a numeric value column. */
 export interface LogQuery {
-  /** The Log Analytics workspace id (GUID, the `customerId`) the KQL runs in. */
+  /** Where the KQL runs: a Log Analytics workspace id (GUID, its `customerId`) or an ARM resource id (resource-centric). */
   readonly workspaceId: string;
   readonly query: string;
   readonly from: Date;
