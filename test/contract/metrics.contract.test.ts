@@ -102,7 +102,7 @@ describe('MetricsPort (Azure adapter) against the emulator', () => {
         to: new Date(current),
       })
       .catch((e: unknown) => e);
-    if (Array.isArray(none)) assert.ok(none.every((p) => p.value === null));
+    if (Array.isArray(none)) assert.ok((none as { value: number | null }[]).every((p) => p.value === null));
     else assert.ok(none instanceof Error);
   });
 
