@@ -126,6 +126,22 @@ describe('Key Vault events through Event Grid', () => {
     }
   });
 
+  test('boundary: SecretNearExpiry fires when the clock reaches exp − 30 days exactly, not a second before', async () => {
+    const now = await unixNow();
+    const exp = now + 30 * 86400 + 120;
+    const s = await client.setSecret('events-boundary', 'x', { expiresOn: new Date(exp * 1000) });
+    const v = s.properties.version!;
+    await waitFor((e) => e.data.Version === v && e.eventType === TYPES[0], 'new version');
+    const clockNow = await unixNow();
+    await bed.admin('POST', '/admin/clock/advance', { seconds: exp - 30 * 86400 - clockNow - 2 });
+    const early = await bed.admin('POST', '/admin/keyvault/scan');
+    assert.equal((early.body as { published: number }).published, 0, 'nothing due two seconds before');
+    assert.equal(of('SecretNearExpiry', v).length, 0);
+    await bed.admin('POST', '/admin/clock/advance', { seconds: 3 });
+    const near = await waitFor((e) => e.data.Version === v && e.eventType === TYPES[1], 'near-expiry at the boundary');
+    assert.ok(Date.parse(near.eventTime) / 1000 >= exp - 30 * 86400, near.eventTime);
+  });
+
   test('extending exp re-arms the version: a new near-expiry at the new time', async () => {
     const now = await unixNow();
     const s = await client.setSecret('events-extend', 'x', { expiresOn: new Date((now + 10 * 86400) * 1000) });
