@@ -1,7 +1,8 @@
 /**
  * Microsoft.Databricks: workspaces. As in Azure, PATCH carries only `tags`; `publicNetworkAccess` and
  * `requiredNsgRules` change through a PUT of the whole workspace. (Azure's RP silently ignores other PATCH fields;
- * the emulator refuses them so a caller relying on them learns it at once.) Tokens belong to the rotation feature.
+ * the emulator refuses them so a caller relying on them learns it at once.) Tokens are the workspace data plane's
+ * (emulator/databricks), on an origin named by the host of `properties.workspaceUrl`.
  */
 import type { ResourceTypeSpec } from './types';
 import { dflt, normalizePrivateEndpointConnections, notOneOf, obj, propertiesOf } from './types';

@@ -1,6 +1,7 @@
 /**
- * Microsoft.KeyVault: vaults (control plane) with their network posture. The secrets data plane is a separate
- * origin per vault (a later feature), which reads `properties.vaultUri` and `enableRbacAuthorization` from here.
+ * Microsoft.KeyVault: vaults (control plane) with their network posture. The secrets data plane (emulator/keyvault)
+ * serves each vault on an origin of its own named by the host of `properties.vaultUri`, and reads
+ * `enableRbacAuthorization`, `accessPolicies`, `enableSoftDelete` and `softDeleteRetentionInDays` from here.
  */
 import type { ResourceTypeSpec } from './types';
 import { dflt, normalizeNetworkAcls, normalizePrivateEndpointConnections, notOneOf, obj, propertiesOf } from './types';
