@@ -1,3 +1,5 @@
+import { NotFoundError } from '../../domain/errors';
+import type { MetadataStore } from '../../metadata/metadata-store';
 import type { OrchestrationClient } from '../orchestration-client';
 import { type RotateSecretInput, rotateSecretInstanceId, ROTATION_ORCHESTRATION } from './rotation-catalog';
 
@@ -47,4 +49,18 @@ export async function startRotateSecret(
     throw e;
   }
   return { instanceId, action: 'started' };
+}
+
+/**
+ * {@link startRotateSecret} for callers that must refuse an unknown reference up front (a queue command: a
+ * `NotFoundError` there means poison, not a retry): the reference is looked up first.
+ */
+export async function startRotateSecretFor(
+  store: Pick<MetadataStore, 'secretReferences'>,
+  client: OrchestrationClient,
+  request: RotateSecretInput,
+): Promise<RotationStartOutcome> {
+  if (!(await store.secretReferences.get(request.referenceId)))
+    throw new NotFoundError('secret reference', request.referenceId);
+  return startRotateSecret(client, request);
 }

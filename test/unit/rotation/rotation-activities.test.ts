@@ -28,7 +28,7 @@ import {
   planRotationFor,
   sweepSecrets,
 } from '../../../shared/orchestrations/secrets/secret-triggers';
-import { startRotateSecret } from '../../../shared/orchestrations/secrets/start-rotate-secret';
+import { startRotateSecret, startRotateSecretFor } from '../../../shared/orchestrations/secrets/start-rotate-secret';
 import type { Rotator } from '../../../shared/rotation/rotators';
 import { FakeConsumers, FakeOrchestrations, FakeRotator, FakeVault, RecordingNotifier } from './rotation-fakes';
 
@@ -387,6 +387,8 @@ describe('rotation activities and triggers (fakes + SQLite store)', () => {
     assert.equal(client.started.length, 1);
     client.status.set(first.instanceId, 'Completed');
     assert.equal((await startRotateSecret(client, req)).action, 'started', 'a finished rotation starts again');
+    await assert.rejects(startRotateSecretFor(store, client, { ...req, referenceId: 'sr-unknown' }), /does not exist/);
+    assert.equal((await startRotateSecretFor(store, client, req)).action, 'joined');
   });
 
   describe('Key Vault events', () => {
