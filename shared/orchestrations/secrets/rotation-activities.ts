@@ -82,7 +82,7 @@ export function createRotationActivities(deps: RotationDeps) {
   }
 
   async function load(id: string): Promise<Ref> {
-    return (store.secretReferences.require(id));
+    return store.secretReferences.require(id);
   }
 
   /** Writes the given fields of the reference (re-read, version-checked, a few attempts against concurrent edits). */
@@ -96,10 +96,10 @@ export function createRotationActivities(deps: RotationDeps) {
       const ref = await load(id);
       const { version, ...fields } = ref;
       try {
-        return (await store.secretReferences.upsert(
+        return await store.secretReferences.upsert(
           { ...fields, ...change },
           { actor: io.actor, reason, correlationId: io.correlationId, expectedVersion: version },
-        ));
+        );
       } catch (e) {
         if (!(e instanceof PreconditionFailedError) || attempt >= 5) throw e;
       }
