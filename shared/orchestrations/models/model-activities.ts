@@ -2,6 +2,7 @@
  * The activities of the model orchestrations: all I/O (store, Azure ML, Monitor) happens here; each parses its input
  * against the catalogue schema, re-reads before it writes, and audits what it changes.
  */
+import { CloudAuthorizationError } from '../../cloud/ports/cloud-authorization-error';
 import { type OnlineEndpointState, workspaceOf } from '../../cloud/ports/model-registry.port';
 import { type AlertRule } from '../../domain/metadata/alert-rule.schema';
 import type { RecordOf } from '../../domain/metadata/metadata-tables';
@@ -318,19 +319,29 @@ export function createModelActivities(deps: ModelDeps) {
       if (deps.settings.killSwitch) return { status: 'report-only', detail: 'kill switch engaged' };
       const zero = Object.fromEntries(endpoint.deployments.map((d) => [d.name, 0]));
       const traffic = await registry.setTraffic(model.endpoint, zero);
-      const keys = endpoint.authMode === 'Key';
-      if (keys) await registry.regenerateKeys(model.endpoint);
-      const detail = `all traffic 0%${keys ? '; both endpoint keys regenerated' : ''}`;
+      const keyAuth = endpoint.authMode === 'Key';
+      let keys = false;
+      let refused: string | null = null;
+      if (keyAuth)
+        try {
+          await registry.regenerateKeys(model.endpoint);
+          keys = true;
+        } catch (e) {
+          // Warden lacks the right: the traffic cut stands, the refusal is audited, not retried.
+          if (!(e instanceof CloudAuthorizationError)) throw e;
+          refused = `key regeneration refused: ${e.action ?? 'missing permission'}`;
+        }
+      const detail = `all traffic 0%${keys ? '; both endpoint keys regenerated' : ''}${refused ? `; ${refused}` : ''}`;
       await store.audit.append({
         actor: input.actor,
         action: 'model.access.cut',
         target: model.endpoint,
         before: { traffic: endpoint.traffic },
-        after: { traffic, keysRegenerated: keys, approvalId: input.approvalId, modelId: model.id },
-        reason: `approved access cut (${input.approvalId}): no good deployment remains`,
+        after: { traffic, keysRegenerated: keys, refused, approvalId: input.approvalId, modelId: model.id },
+        reason: `approved access cut (${input.approvalId}): no good deployment remains — ${detail}`,
         correlationId: input.correlationId,
       });
-      return { status: 'applied', detail };
+      return { status: refused ? 'partial' : 'applied', detail };
     },
 
     [MODEL_ACTIVITIES.recordApproval.name]: async (raw: unknown): Promise<{ approvalId: string; created: boolean }> => {

@@ -118,10 +118,8 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // The action group the synced rules notify, created as the launcher creates it.
-    const actionGroupId = await createAlertActionGroup(
-      emulator.endpoints,
-      base,
-      (_s, line) => output.push(`${line}\n`),
+    const actionGroupId = await createAlertActionGroup(emulator.endpoints, base, (_s, line) =>
+      output.push(`${line}\n`),
     );
     assert.ok(actionGroupId, output.join(''));
 
@@ -486,6 +484,49 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     assert.deepEqual(plan.traffic.after, { blue: 0, green: 100 });
     assert.equal(maxSeq(), seq, 'nothing audited');
     assert.deepEqual(await traffic(), { blue: 100, green: 0 });
+  });
+
+  test('retire: asked by one operator, approved by another, applied by the sweep — v3 archived, held at 0%', async () => {
+    const seq = maxSeq();
+    const asked = await api('POST', `models/${MODEL}/retire`, { token: tokens.ada });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const { approvalId } = asked.body as { approvalId: string };
+    const self = await api('POST', `approvals/${approvalId}/approve`, { token: tokens.ada, body: { comment: 'me' } });
+    assert.equal(self.status, 403, 'four eyes');
+    const ok = await api('POST', `approvals/${approvalId}/approve`, {
+      token: tokens.grace,
+      body: { comment: 'retire v3' },
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await waitFor('the retire', () => (auditRows('model.retired', seq).length > 0 ? true : undefined), 150_000);
+    await settle();
+    assert.equal(await stageTag('3'), 'Archived');
+    assert.deepEqual(await traffic(), { blue: 0, green: 100 });
+  });
+
+  test('no good deployment left: the access cut waits for approval, then the sweep cuts (keys refused to Warden)', async () => {
+    const seq = maxSeq();
+    const q = await api('POST', 'models/m-fraud-detector-2/quarantine', { token: tokens.ada });
+    assert.equal(q.status, 202, JSON.stringify(q.body));
+    await waitFor('v2 quarantined', () => (auditRows('model.quarantined', seq).length > 0 ? true : undefined));
+    await settle();
+    assert.deepEqual(await traffic(), { blue: 0, green: 100 }, 'traffic untouched until approved');
+    const pending = await api('GET', 'approvals?state=pending&kind=model', { token: tokens.ada });
+    const cut = (pending.body as { items: { id: string; target: string }[] }).items.find(
+      (a) => a.target === 'models/m-fraud-detector-2',
+    );
+    assert.ok(cut, JSON.stringify(pending.body));
+    const ok = await api('POST', `approvals/${cut.id}/approve`, { token: tokens.grace, body: { comment: 'cut' } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await waitFor('the access cut', () => (auditRows('model.access.cut', seq).length > 0 ? true : undefined), 150_000);
+    await settle();
+    assert.deepEqual(await traffic(), { blue: 0, green: 0 });
+    const entry = JSON.parse(auditRows('model.access.cut', seq)[0]!.after ?? '{}') as {
+      keysRegenerated: boolean;
+      refused: string | null;
+    };
+    assert.equal(entry.keysRegenerated, false);
+    assert.match(entry.refused ?? '', /regenerateKeys\/action/);
   });
 
   describe('bad input on the alert webhook: problem+json, recorded, no quarantine', () => {
