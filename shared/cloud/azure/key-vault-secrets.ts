@@ -93,9 +93,23 @@ export class KeyVaultSecrets implements SecretVault {
       if (armErrorInfo(e).status === 404) return [];
       throw this.fail(e, 'list secret versions', vaultUri, name);
     }
-    return out.sort(
-      (a, b) => (b.createdOn ?? '').localeCompare(a.createdOn ?? '') || b.version.localeCompare(a.version),
-    );
+    out.sort((a, b) => (b.createdOn ?? '').localeCompare(a.createdOn ?? '') || b.version.localeCompare(a.version));
+    // Key Vault's timestamps have one-second resolution: versions set within the same second tie. Only the vault knows
+    // which of them is the latest; ask it (a GET without version answers the latest; its value is dropped at once).
+    const top = out[0];
+    if (top && out.length > 1 && out[1]?.createdOn === top.createdOn) {
+      let latest: string | undefined;
+      try {
+        latest = (await this.client(vaultUri).getSecret(name)).properties.version;
+      } catch (e) {
+        // The latest version is disabled (403 Forbidden on its value): keep the order by time.
+        if (armErrorInfo(e).status !== 403) throw this.fail(e, 'read the latest secret version', vaultUri, name);
+        latest = undefined;
+      }
+      const i = out.findIndex((v) => v.version === latest);
+      if (i > 0) out.unshift(...out.splice(i, 1));
+    }
+    return out;
   }
 
   async getProperties(vaultUri: string, name: string, version?: string): Promise<SecretVersionProperties | undefined> {
