@@ -110,8 +110,17 @@ export const rotateSecretOrchestrator: OrchestrationHandler = function* (
       expiresOn: created.expiresOn,
     })) as PublishedVersion;
   } catch (e) {
+    // The set may have reached the vault even though the activity failed: the rollback checks for this run's
+    // version and writes the previous value back over it, or leaves the vault as it is; either way it revokes.
     const reason = `publishing failed: ${message(e)}`;
-    yield revokeNew(reason);
+    yield context.df.callActivityWithRetry(A.rollback.name, RETRY, {
+      ...common,
+      failedVersion: null,
+      previousVersion,
+      stagingVersion: created.stagingVersion,
+      credentialId: created.credentialId,
+      reason,
+    });
     return result('failed', reason, { previousVersion });
   }
 

@@ -412,9 +412,22 @@ export function createRotationActivities(deps: RotationDeps) {
       const input = parseInput(A.rollback.name, RollbackInputSchema, raw);
       const ref = await load(input.referenceId);
       let restored: SecretVersionProperties | null = null;
-      if (input.previousVersion) {
+      let failedVersion = input.failedVersion;
+      if (failedVersion === null) {
+        // The publish failed for good: its set may still have reached the vault (the answer lost). Our version is the
+        // latest with this run's correlation id and credential; a rollback of it (a retry of this activity) counts too.
         const latest = await vault.getProperties(ref.vault_uri, ref.secret_name);
-        if (latest && latest.tags[TAGS.rollbackOf] === input.failedVersion) restored = latest;
+        if (latest?.tags[TAGS.correlation] === input.correlationId) {
+          failedVersion =
+            latest.tags[TAGS.rollbackOf] ??
+            (latest.tags[TAGS.credential] === input.credentialId ? latest.version : null);
+        }
+      }
+      if (failedVersion === null) {
+        // Nothing of this run was published: the vault's secret stays as it is.
+      } else if (input.previousVersion) {
+        const latest = await vault.getProperties(ref.vault_uri, ref.secret_name);
+        if (latest && latest.tags[TAGS.rollbackOf] === failedVersion) restored = latest;
         else {
           const previous = await vault.getProperties(ref.vault_uri, ref.secret_name, input.previousVersion);
           const value = await vault.getValue(ref.vault_uri, ref.secret_name, input.previousVersion);
@@ -429,7 +442,7 @@ export function createRotationActivities(deps: RotationDeps) {
               ...Object.fromEntries(Object.entries(previous.tags).filter(([k]) => !k.startsWith('warden.'))),
               [TAGS.reference]: ref.id,
               [TAGS.correlation]: input.correlationId,
-              [TAGS.rollbackOf]: input.failedVersion,
+              [TAGS.rollbackOf]: failedVersion,
               [TAGS.fingerprint]: fingerprint(value),
               ...(previous.tags[TAGS.credential] ? { [TAGS.credential]: previous.tags[TAGS.credential] } : {}),
             },
@@ -437,7 +450,7 @@ export function createRotationActivities(deps: RotationDeps) {
         }
       } else {
         // Nothing to go back to: the failed version is disabled so no reader gets a credential that does not work.
-        await vault.updateProperties(ref.vault_uri, ref.secret_name, input.failedVersion, { enabled: false });
+        await vault.updateProperties(ref.vault_uri, ref.secret_name, failedVersion, { enabled: false });
       }
       await rotator(ref).revoke(ref.rotator_config, input.credentialId, context(ref, input.correlationId));
       await vault.removeSecret(ref.vault_uri, stagingSecretName(ref.secret_name));
@@ -456,9 +469,11 @@ export function createRotationActivities(deps: RotationDeps) {
         input,
         restored
           ? `${input.reason}; the previous value was written back as version ${restored.version} and the new credential revoked`
-          : `${input.reason}; no previous version: version ${input.failedVersion} disabled and the new credential revoked`,
+          : failedVersion === null
+            ? `${input.reason}; nothing was published, the vault's secret untouched, the new credential revoked`
+            : `${input.reason}; no previous version: version ${failedVersion} disabled and the new credential revoked`,
         {
-          failedVersion: input.failedVersion,
+          failedVersion,
           previousVersion: input.previousVersion,
           restoredVersion: restored?.version ?? null,
           credentialId: input.credentialId,

@@ -52,7 +52,8 @@ export const RecordInputSchema = z.strictObject({
 });
 export const RollbackInputSchema = z.strictObject({
   ...Common,
-  failedVersion: VersionSchema,
+  /** The version published by this run; null when the publish failed for good (the activity checks the vault). */
+  failedVersion: VersionSchema.nullable(),
   previousVersion: VersionSchema.nullable(),
   stagingVersion: VersionSchema,
   credentialId: CredentialIdSchema,

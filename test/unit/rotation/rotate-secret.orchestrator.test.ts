@@ -122,6 +122,16 @@ describe('rotateSecret (replay)', () => {
     assert.equal(output(r).status, 'rolled-back');
   });
 
+  test('publishing fails for good → the rollback activity checks the vault (failedVersion null) and revokes', async () => {
+    const r = await drive(NAME, input, {
+      respond: responder(ready(), { [A.publish.name]: () => ({ fail: 'vault 503' }) }),
+    });
+    assert.deepEqual(names(r.calls).slice(-2), [A.publish.name, A.rollback.name]);
+    const rollback = r.calls.find((c) => c.functionName === A.rollback.name)!;
+    assert.equal((rollback.input as { failedVersion: unknown }).failedVersion, null);
+    assert.equal(output(r).status, 'failed');
+  });
+
   test('publish first (random): no test before publishing; a failed check after publishing rolls back', async () => {
     const r = await drive(NAME, input, {
       respond: responder(ready({ publishFirst: true, testsBefore: 0, testsAfter: 1, rotator: 'random' }), {

@@ -258,6 +258,43 @@ describe('rotation activities and triggers (fakes + SQLite store)', () => {
     await assertNoValues([rolled]);
   });
 
+  test('publishing failed for good: the rollback finds whether this run’s version reached the vault', async () => {
+    await prepare();
+    const created = (await acts[A.create.name]!(io)) as CreatedCredential;
+    const rb = {
+      ...io,
+      failedVersion: null,
+      previousVersion,
+      stagingVersion: created.stagingVersion,
+      credentialId: created.credentialId,
+      reason: 'publish 503',
+    };
+    // Not published: vault untouched, the new credential revoked.
+    assert.deepEqual(await acts[A.rollback.name]!(rb), { version: null });
+    assert.equal((await vault.listVersions(VAULT, 'dbx-token')).length, 1);
+    assert.deepEqual(rotator.revoked, ['tok-1']);
+    // Published after all (the answer lost): written back over it, and a retry finds the same rollback version.
+    const again = (await acts[A.create.name]!({ ...io, correlationId: 'corr-2' })) as CreatedCredential;
+    await acts[A.publish.name]!({
+      ...io,
+      correlationId: 'corr-2',
+      stagingVersion: again.stagingVersion,
+      expiresOn: again.expiresOn,
+    });
+    const rb2 = {
+      ...rb,
+      correlationId: 'corr-2',
+      stagingVersion: again.stagingVersion,
+      credentialId: again.credentialId,
+    };
+    const first = (await acts[A.rollback.name]!(rb2)) as { version: string };
+    assert.ok(first.version);
+    assert.equal(await vault.getValue(VAULT, 'dbx-token'), 'VALUE-tok-0-old-secret');
+    assert.deepEqual(await acts[A.rollback.name]!(rb2), first, 'idempotent');
+    assert.equal((await vault.listVersions(VAULT, 'dbx-token')).length, 3);
+    assert.equal((await store.secretReferences.require('sr-dbx')).current_version, first.version);
+  });
+
   test('publish-first (random): vault readers must report the new version, or the previous value is republished', async () => {
     await store.secretReferences.upsert(
       {
