@@ -1,4 +1,5 @@
-// Every minute: quarantine re-checks that are due, approved model decisions not yet applied.
+// Every minute: quarantine re-checks that are due, alert rules not yet in Monitor, approved model decisions not yet
+// applied.
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 
@@ -12,6 +13,13 @@ app.timer('sweepModels', {
   handler: async (_timer, context) => {
     const { store, clock } = await modelDeps();
     const r = await sweepModels(store, fromDurableClient(df.getClient(context)), clock.now());
-    context.log(JSON.stringify({ event: 'models.sweep', rechecks: r.rechecks.length, approvals: r.approvals.length }));
+    context.log(
+      JSON.stringify({
+        event: 'models.sweep',
+        rechecks: r.rechecks.length,
+        approvals: r.approvals.length,
+        syncs: r.syncs.length,
+      }),
+    );
   },
 });

@@ -451,6 +451,22 @@ async function lastSyncedIds(deps: ModelDeps, ruleId: string): Promise<string[]>
   return [...new Set(ids)];
 }
 
+/** The row versions last recorded as synced and as not syncable (audit entries of `alert_rules/<id>`). */
+export async function syncState(
+  store: ModelDeps['store'],
+  ruleId: string,
+): Promise<{ syncedVersion: number | undefined; notSyncedVersion: number | undefined }> {
+  let syncedVersion: number | undefined;
+  let notSyncedVersion: number | undefined;
+  for (const e of await store.audit.list({ target: `alert_rules/${ruleId}`, limit: 1000 })) {
+    const v = (e.after as { version?: unknown } | null)?.version;
+    if (typeof v !== 'number') continue;
+    if (e.action === 'alert_rule.synced') syncedVersion = v;
+    if (e.action === 'alert_rule.not-synced') notSyncedVersion = v;
+  }
+  return { syncedVersion, notSyncedVersion };
+}
+
 /** Creates, updates or deletes the Monitor rule of one `alert_rules` row (idempotent); audited when it changes. */
 export async function syncRule(
   deps: ModelDeps,
@@ -475,14 +491,18 @@ export async function syncRule(
     return { action: deleted.length > 0 ? 'deleted' : 'absent', monitorRuleIds: deleted };
   }
   const actionGroupId = deps.settings.actionGroupId;
+  const recorded = await syncState(deps.store, ruleId);
   if (!actionGroupId) {
-    await deps.store.audit.append({
-      actor,
-      action: 'alert_rule.not-synced',
-      target: `alert_rules/${ruleId}`,
-      reason: 'WARDEN_ALERT_ACTION_GROUP_ID is not set: no Monitor rule can notify Warden',
-      correlationId,
-    });
+    // Recorded once per row version (the sweep retries rows that are not in sync).
+    if (recorded.notSyncedVersion !== row.version)
+      await deps.store.audit.append({
+        actor,
+        action: 'alert_rule.not-synced',
+        target: `alert_rules/${ruleId}`,
+        after: { version: row.version },
+        reason: 'WARDEN_ALERT_ACTION_GROUP_ID is not set: no Monitor rule can notify Warden',
+        correlationId,
+      });
     return { action: 'not-configured', monitorRuleIds: [] };
   }
   // A target moved to another resource group leaves the old rule behind: remove it.
@@ -491,7 +511,7 @@ export async function syncRule(
   );
   for (const id of stale) await deps.alertRules.delete(id);
   const r = await deps.alertRules.upsert(row, actionGroupId);
-  if (r.action !== 'unchanged' || stale.length > 0)
+  if (r.action !== 'unchanged' || stale.length > 0 || recorded.syncedVersion !== row.version)
     await deps.store.audit.append({
       actor,
       action: 'alert_rule.synced',

@@ -11,6 +11,7 @@ import { onlineEndpointOf, parseMlEvent, sameArmId, toAlertSignal } from '../../
 import type { MetadataStore } from '../../metadata/metadata-store';
 import type { OrchestrationClient } from '../orchestration-client';
 import type { StartOutcome } from '../start-remediation';
+import { syncState } from './model-activities';
 import { isWardenActor } from './model-deps';
 import { startQuarantineModel, startReleaseModel, startRetireModel, startSyncAlertRules } from './start-model';
 
@@ -233,14 +234,15 @@ export async function handleModelChange(
 }
 
 /**
- * The sweep (every minute): quarantined versions due for a re-check (auto-release where allowed and recovered), and
- * approved model decisions not yet applied (retire, access cut, breaker reset).
+ * The sweep (every minute): quarantined versions due for a re-check (auto-release where allowed and recovered),
+ * alert rules whose current version has not reached Monitor, and approved model decisions not yet applied (retire,
+ * access cut, breaker reset).
  */
 export async function sweepModels(
   store: MetadataStore,
   client: OrchestrationClient,
   now: Date,
-): Promise<{ rechecks: StartOutcome[]; approvals: StartOutcome[] }> {
+): Promise<{ rechecks: StartOutcome[]; approvals: StartOutcome[]; syncs: StartOutcome[] }> {
   const correlationId = `sweep-models-${now.toISOString()}`;
   const rechecks: StartOutcome[] = [];
   for (const m of await store.models.list({ where: { stage: 'Quarantined' } }))
@@ -254,6 +256,20 @@ export async function sweepModels(
           mode: 'auto',
         }),
       );
+  // Rows whose current version never reached Monitor (a transient failure, a missing action group at the time).
+  const syncs: StartOutcome[] = [];
+  for (const r of await store.alertRules.list()) {
+    const state = await syncState(store, r.id);
+    if (state.syncedVersion === r.version || state.notSyncedVersion === r.version) continue;
+    syncs.push(
+      await startSyncAlertRules(client, {
+        ruleId: r.id,
+        correlationId,
+        requestedBy: 'warden (sweep)',
+        reason: `alert_rules/${r.id} v${r.version} not synced yet`,
+      }),
+    );
+  }
   const approvals: StartOutcome[] = [];
   for (const a of await store.approvals.list({ where: { kind: 'model', decision: 'approved' } })) {
     const applied = await store.audit.list({ target: `approvals/${a.id}`, limit: 50 });
@@ -287,5 +303,5 @@ export async function sweepModels(
     });
     if (start) approvals.push(start);
   }
-  return { rechecks, approvals };
+  return { rechecks, approvals, syncs };
 }

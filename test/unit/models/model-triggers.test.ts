@@ -15,6 +15,7 @@ import {
   handleMlEvent,
   handleModelChange,
   handleMonitorAlert,
+  sweepModels,
 } from '../../../shared/orchestrations/models/model-triggers';
 import { startQuarantineModel } from '../../../shared/orchestrations/models/start-model';
 import type { OrchestrationClient } from '../../../shared/orchestrations/orchestration-client';
@@ -178,5 +179,22 @@ describe('model triggers (alert webhook, ML events, endpoint writes, models rows
     assert.equal(r.started?.action, 'started');
     assert.equal(started[0]!.name, 'releaseModel');
     assert.equal(started[0]!.input.requestedBy, 'ada');
+  });
+
+  test('the sweep syncs alert rules whose current version never reached Monitor, once recorded no more', async () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    const first = await sweepModels(store, client, now);
+    assert.deepEqual(
+      first.syncs.map((x) => x.instanceId.startsWith('syncAlertRules-ar-fraud-accuracy')),
+      [true],
+    );
+    const rule = (await store.alertRules.get('ar-fraud-accuracy'))!;
+    await store.audit.append({
+      actor: 'warden',
+      action: 'alert_rule.synced',
+      target: 'alert_rules/ar-fraud-accuracy',
+      after: { monitorRuleId: 'x', version: rule.version },
+    });
+    assert.equal((await sweepModels(store, client, now)).syncs.length, 0);
   });
 });
