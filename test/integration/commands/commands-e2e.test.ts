@@ -94,6 +94,7 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
         WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
         WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
         WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
+        WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins),
         WARDEN_API_AUDIENCES: 'api://warden',
         WARDEN_PRINCIPAL_IDS: WARDEN_MI,
         WARDEN_METADATA_DB: db,
@@ -253,6 +254,52 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
         ?.n,
       1,
       'nothing but the command itself is audited for a dry run',
+    );
+  });
+
+  test('rotate, quarantine and release map onto the rotation and model use cases; an unknown target is poison', async () => {
+    const REF = 'sr-databricks-training-token';
+    const MODEL = 'm-fraud-detector-3';
+    await send({ command: 'rotate', referenceId: REF, requestedBy: 'e2e-rotate-plan', dryRun: true }, 'e2e-rot-dry');
+    await send({ command: 'quarantine', modelId: MODEL, requestedBy: 'e2e-q-plan', dryRun: true }, 'e2e-q-dry');
+    await send({ command: 'quarantine', modelId: 'm-no-such-model', requestedBy: 'e2e-q' }, 'e2e-q-unknown');
+    await send({ command: 'rotate', referenceId: 'sr-no-such-ref', requestedBy: 'e2e-r' }, 'e2e-rot-unknown');
+    await send({ command: 'release', modelId: MODEL, requestedBy: 'e2e-rel', dryRun: true }, 'e2e-rel-dry');
+    await send({ command: 'rotate', referenceId: REF, requestedBy: 'e2e-rotator' }, 'e2e-rot-start');
+
+    const rotPlan = await waitFor('the rotation dry run', () =>
+      accepted(REF).find((r) => r.actor === 'e2e-rotate-plan (via warden-commands)'),
+    );
+    const rp = JSON.parse(rotPlan.after ?? '{}') as { action: string; plan: { kind: string; steps: string[] } };
+    assert.equal(rp.action, 'planned');
+    assert.equal(rp.plan.kind, 'rotation');
+    assert.ok(rp.plan.steps.length > 1, 'the rotation steps are listed');
+    const qPlan = await waitFor('the quarantine dry run', () =>
+      accepted(MODEL).find((r) => r.actor === 'e2e-q-plan (via warden-commands)'),
+    );
+    const qp = JSON.parse(qPlan.after ?? '{}') as { action: string; plan: { kind: string; decision: string } };
+    assert.equal(qp.action, 'planned');
+    assert.equal(qp.plan.kind, 'quarantine');
+    assert.equal(typeof qp.plan.decision, 'string');
+
+    const started = await waitFor('the rotation started', () =>
+      accepted(REF).find((r) => r.actor === 'e2e-rotator (via warden-commands)'),
+    );
+    const sp = JSON.parse(started.after ?? '{}') as { action: string; instanceId: string };
+    assert.ok(['started', 'joined'].includes(sp.action), sp.action);
+    assert.equal(sp.instanceId, `rotateSecret-${REF}`, 'the same instance the API starts');
+
+    await waitFor('the refusals recorded as poison', () =>
+      ['e2e-q-unknown', 'e2e-rot-unknown', 'e2e-rel-dry'].every((id) => poison(id).length > 0),
+    );
+    assert.match(poison('e2e-q-unknown')[0]!.reason, /^'quarantine' refused: .*m-no-such-model/);
+    assert.match(poison('e2e-rot-unknown')[0]!.reason, /^'rotate' refused: .*sr-no-such-ref/);
+    assert.match(poison('e2e-rel-dry')[0]!.reason, /^'release' refused: .*no dry run/);
+    assert.doesNotMatch(
+      poison('e2e-q-dry')
+        .map((p) => p.reason)
+        .join(''),
+      /not available/,
     );
   });
 
