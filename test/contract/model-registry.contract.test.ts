@@ -1,19 +1,26 @@
 /**
  * Contract: the `ModelRegistryPort` Azure adapter (`@azure/arm-machinelearning`) against the emulator's Azure ML:
  * version tags inside properties.tags, the endpoint with its deployments and the versions they serve, traffic moved
- * by a full PUT (validated), key regeneration — as Warden's managed identity.
+ * by a full PUT (validated), key regeneration (granted by the demo world's steward role) — as Warden's managed identity.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 
 import { AzureModelRegistry } from '../../shared/cloud/azure/model-registry';
 import { CloudAuthorizationError } from '../../shared/cloud/ports/cloud-authorization-error';
 import { ValidationError } from '../../shared/domain/errors';
-import { BREAK_GLASS, type MlBed, startMlBed } from './emulator/ml-monitor-helpers';
+import { ADA, BREAK_GLASS, type MlBed, startMlBed } from './emulator/ml-monitor-helpers';
 
 describe('ModelRegistryPort (Azure adapter) against the emulator', () => {
   let bed: MlBed;
   let registry: AzureModelRegistry;
+  /** The break-glass Owner lists the keys (Warden does not declare listKeys and is not granted it). */
+  let ownerClient: AzureMachineLearningWorkspaces;
+  const endpointName = 'fraud-scoring';
+  const fingerprint = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 16);
   const ref = (version: string) => ({ workspaceId: bed.workspaceId, name: 'fraud-detector', version });
 
   before(async () => {
@@ -23,6 +30,11 @@ describe('ModelRegistryPort (Azure adapter) against the emulator', () => {
       endpoint: bed.endpoint,
       tlsCa: bed.ca,
       pollIntervalMs: 10,
+    });
+    ownerClient = new AzureMachineLearningWorkspaces(bed.credential(BREAK_GLASS), bed.sub, {
+      endpoint: bed.endpoint,
+      credentialScopes: ['https://management.azure.com/.default'],
+      tlsOptions: { ca: bed.ca },
     });
   });
   after(async () => {
@@ -64,22 +76,34 @@ describe('ModelRegistryPort (Azure adapter) against the emulator', () => {
     assert.deepEqual((await registry.getEndpoint(bed.endpointId))?.traffic, { blue: 0, green: 100 }, 'unchanged');
   });
 
-  test('key regeneration: refused to Warden without the right (typed, naming the action); done for a principal holding it', async () => {
+  test('key regeneration: done as Warden (the steward role grants it), the old keys stop being listed; refused to a Reader', async () => {
     const ep = await registry.getEndpoint(bed.endpointId);
     assert.equal(ep?.authMode, 'Key');
-    // The demo world's Warden Model Steward role does not grant onlineEndpoints/regenerateKeys/action (yet): the
-    // access cut of an endpoint with no good deployment is refused and audited as such, never retried.
-    await assert.rejects(registry.regenerateKeys(bed.endpointId), (e: unknown) => {
-      assert.ok(e instanceof CloudAuthorizationError);
-      assert.equal(e.action, 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/regenerateKeys/action');
-      return true;
-    });
-    const asOwner = new AzureModelRegistry({
-      credential: bed.credential(BREAK_GLASS),
+    // Keys are compared by fingerprint only: no key value reaches an assertion message.
+    const listKeys = async (): Promise<{ primary: string; secondary: string }> => {
+      const keys = await ownerClient.onlineEndpoints.listKeys(bed.rgName, 'mlw-fraud', endpointName);
+      assert.ok(keys.primaryKey && keys.secondaryKey, 'both keys listed');
+      return { primary: fingerprint(keys.primaryKey), secondary: fingerprint(keys.secondaryKey) };
+    };
+    const old = await listKeys();
+    await registry.regenerateKeys(bed.endpointId);
+    const now = await listKeys();
+    const oldSet = new Set([old.primary, old.secondary]);
+    assert.ok(!oldSet.has(now.primary), 'the old keys are no longer the primary key');
+    assert.ok(!oldSet.has(now.secondary), 'the old keys are no longer the secondary key');
+    assert.notEqual(now.primary, now.secondary);
+    // A principal without the action (Ada: Reader on the group) is refused, typed and naming the action.
+    const asReader = new AzureModelRegistry({
+      credential: bed.credential(ADA),
       endpoint: bed.endpoint,
       tlsCa: bed.ca,
       pollIntervalMs: 10,
     });
-    await asOwner.regenerateKeys(bed.endpointId);
+    await assert.rejects(asReader.regenerateKeys(bed.endpointId), (e: unknown) => {
+      assert.ok(e instanceof CloudAuthorizationError);
+      assert.equal(e.action, 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/regenerateKeys/action');
+      return true;
+    });
+    assert.deepEqual(await listKeys(), now, 'the refused call changed no key');
   });
 });
