@@ -99,8 +99,8 @@ function compose(): EdgeServices {
       now: () => clock.now().getTime(),
     }),
     api,
-    // Approvals start their remediation (reconcileAccess / enforceNetwork) over the invocation's durable client,
-    // unless the composition root provided a starter.
+    // Approvals start their remediation (reconcileAccess / enforceNetwork / the model orchestrations) over the
+    // invocation's durable client, unless the composition root provided a starter.
     ...(overrides.remediations
       ? {}
       : {

@@ -2,13 +2,15 @@ import type { ApprovedRequest, RemediationStart, RemediationStarter } from '../a
 import { governingScope } from '../domain/guardrails/scope-coverage';
 import type { MetadataStore } from '../metadata/metadata-store';
 import { startReconcileAccess } from './access/start-reconcile-access';
+import { startApprovedModelDecision } from './models/model-triggers';
 import { startEnforceNetwork } from './network/start-enforce-network';
 import type { OrchestrationClient } from './orchestration-client';
 
 /**
- * The front door's {@link RemediationStarter} for access and network approvals: an approval starts (or requeues) a
- * fresh run for its target, which plans again and applies what was approved (the approved step keys, or — for a
- * privileged policy — the policy's `approved_by`, recorded by the decision).
+ * The front door's {@link RemediationStarter} for access, network and model approvals: an approval starts (or
+ * requeues) a fresh run for its target, which plans again and applies what was approved (the approved step keys, or —
+ * for a privileged policy — the policy's `approved_by`, recorded by the decision). A model approval (retire, access
+ * cut, breaker reset) starts its model orchestration at once; the models sweep only picks up what this missed.
  */
 export function createEnforcementRemediationStarter(
   client: OrchestrationClient,
@@ -26,6 +28,12 @@ export function createEnforcementRemediationStarter(
           reason,
         });
         return { started: true, instanceId: r.instanceId };
+      }
+      if (approval.kind === 'model') {
+        const r = await startApprovedModelDecision(store, client, approval, actor, correlationId);
+        return r.started.length > 0
+          ? { started: true, instanceId: r.started[0]!.instanceId }
+          : { started: false, reason: r.reason };
       }
       if (approval.kind !== 'access')
         return { started: false, reason: `'${approval.kind}' approvals are not enforcement's` };

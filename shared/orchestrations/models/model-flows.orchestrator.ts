@@ -160,7 +160,12 @@ export const quarantineModelOrchestrator: OrchestrationHandler = function* (
         'model.quarantine.breaker',
         target(modelId),
         assessment.reason,
-        { signal: input.signal, evidence: assessment.evidence, approvalId: recorded.approvalId },
+        {
+          signal: input.signal,
+          ruleId: assessment.ruleId,
+          evidence: assessment.evidence,
+          approvalId: recorded.approvalId,
+        },
         correlationId,
         actor,
       );

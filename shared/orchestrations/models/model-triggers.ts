@@ -5,6 +5,7 @@
 import type { ModelRegistryPort } from '../../cloud/ports/model-registry.port';
 import { workspaceOf } from '../../cloud/ports/model-registry.port';
 import { NotFoundError } from '../../domain/errors';
+import type { RecordOf } from '../../domain/metadata/metadata-tables';
 import { STAGE_TAG } from '../../domain/models/evidence';
 import type { CommonAlert } from '../../domain/models/signals';
 import { onlineEndpointOf, parseMlEvent, sameArmId, toAlertSignal } from '../../domain/models/signals';
@@ -12,6 +13,7 @@ import type { MetadataStore } from '../../metadata/metadata-store';
 import type { OrchestrationClient } from '../orchestration-client';
 import type { StartOutcome } from '../start-remediation';
 import { syncState } from './model-activities';
+import { type QuarantineSignal, QuarantineSignalSchema } from './model-catalog';
 import { isWardenActor } from './model-deps';
 import { startQuarantineModel, startReleaseModel, startRetireModel, startSyncAlertRules } from './start-model';
 
@@ -272,36 +274,114 @@ export async function sweepModels(
   }
   const approvals: StartOutcome[] = [];
   for (const a of await store.approvals.list({ where: { kind: 'model', decision: 'approved' } })) {
-    const applied = await store.audit.list({ target: `approvals/${a.id}`, limit: 50 });
-    if (applied.some((e) => e.action === 'model.approval.applied' || e.action === 'model.approval.started')) continue;
-    const modelId = typeof a.plan.modelId === 'string' ? a.plan.modelId : null;
-    const common = { correlationId: `approval-${a.id}`.slice(0, 128), requestedBy: a.decided_by ?? 'warden (sweep)' };
-    let start: StartOutcome | null = null;
-    if (a.plan.action === 'retire' && modelId)
-      start = await startRetireModel(client, {
-        ...common,
-        modelId,
-        approvalId: a.id,
-        reason: `approval ${a.id}: retire`,
-      });
-    else if (a.plan.action === 'access-cut' && modelId)
-      start = await startQuarantineModel(client, {
+    const r = await startApprovedModelDecision(store, client, a, 'warden (sweep)');
+    approvals.push(...r.started);
+  }
+  return { rechecks, approvals, syncs };
+}
+
+/** What {@link startApprovedModelDecision} did for one approval. */
+export interface ApprovedModelStart {
+  /** False when an earlier hand-off (the approval call or a sweep) already started it. */
+  readonly handled: boolean;
+  readonly started: StartOutcome[];
+  readonly reason: string;
+}
+
+/**
+ * Starts what an approved model decision applies — once: the approval call does it at once, the sweep picks up what
+ * that missed (audit `model.approval.started` on `approvals/<id>` marks it done). `retire` → `retireModel`;
+ * `access-cut` → a `hold` run of `quarantineModel` (which cuts access); `breaker-reset` → every quarantine the breaker
+ * stopped under this approval runs again with its original signal and rule (alerts are confirmed again; the count
+ * starts after the reset).
+ */
+export async function startApprovedModelDecision(
+  store: MetadataStore,
+  client: OrchestrationClient,
+  a: RecordOf<'approvals'>,
+  actor: string,
+  correlationId = `approval-${a.id}`.slice(0, 128),
+): Promise<ApprovedModelStart> {
+  if (a.kind !== 'model' || a.decision !== 'approved')
+    return { handled: false, started: [], reason: `approval ${a.id} is not an approved model decision` };
+  const applied = await store.audit.list({ target: `approvals/${a.id}`, limit: 50 });
+  if (applied.some((e) => e.action === 'model.approval.applied' || e.action === 'model.approval.started'))
+    return { handled: false, started: [], reason: `approval ${a.id} was already started` };
+  const modelId = typeof a.plan.modelId === 'string' ? a.plan.modelId : null;
+  const common = { correlationId, requestedBy: a.decided_by ?? actor };
+  const started: StartOutcome[] = [];
+  if (a.plan.action === 'retire' && modelId)
+    started.push(
+      await startRetireModel(client, { ...common, modelId, approvalId: a.id, reason: `approval ${a.id}: retire` }),
+    );
+  else if (a.plan.action === 'access-cut' && modelId)
+    started.push(
+      await startQuarantineModel(client, {
         ...common,
         modelId,
         reason: `approval ${a.id}: access cut`,
         signal: { kind: 'hold', ref: a.id },
-      });
-    await store.audit.append({
-      actor: 'warden (sweep)',
-      action: 'model.approval.started',
-      target: `approvals/${a.id}`,
-      after: { action: a.plan.action, modelId, instanceId: start?.instanceId ?? null },
-      reason: start
+      }),
+    );
+  else if (a.plan.action === 'breaker-reset')
+    for (const stopped of await breakerStopped(store, a.id))
+      started.push(
+        await startQuarantineModel(client, {
+          ...common,
+          modelId: stopped.modelId,
+          ruleId: stopped.ruleId,
+          signal: stopped.signal,
+          reason: `approval ${a.id}: breaker reset, quarantine stopped by the breaker runs again`,
+        }),
+      );
+  await store.audit.append({
+    actor,
+    action: 'model.approval.started',
+    target: `approvals/${a.id}`,
+    after: {
+      action: a.plan.action,
+      modelId,
+      instanceId: started[0]?.instanceId ?? null,
+      instanceIds: started.map((x) => x.instanceId),
+    },
+    reason:
+      started.length > 0
         ? `approved ${String(a.plan.action)} started`
         : `approved ${String(a.plan.action)} recorded (nothing to start)`,
-      correlationId: common.correlationId,
-    });
-    if (start) approvals.push(start);
+    correlationId,
+  });
+  return {
+    handled: true,
+    started,
+    reason: started.length > 0 ? `started ${started.length}` : `nothing to start for ${String(a.plan.action)}`,
+  };
+}
+
+/** The quarantines the breaker stopped under one breaker-reset approval (latest signal per model). */
+async function breakerStopped(
+  store: MetadataStore,
+  approvalId: string,
+): Promise<{ modelId: string; ruleId: string | null; signal: QuarantineSignal }[]> {
+  const rows = await store.backend.db
+    .selectFrom('audit_log')
+    .select(['target', 'after'])
+    .where('action', '=', 'model.quarantine.breaker')
+    .orderBy('seq', 'asc')
+    .execute();
+  const byModel = new Map<string, { modelId: string; ruleId: string | null; signal: QuarantineSignal }>();
+  for (const r of rows) {
+    let after: unknown;
+    try {
+      after = typeof r.after === 'string' ? JSON.parse(r.after) : r.after;
+    } catch {
+      continue;
+    }
+    const o = after as { approvalId?: unknown; signal?: unknown; ruleId?: unknown } | null;
+    if (!o || o.approvalId !== approvalId || !String(r.target).startsWith('models/')) continue;
+    const signal = QuarantineSignalSchema.safeParse(o.signal);
+    if (!signal.success) continue;
+    const modelId = String(r.target).slice('models/'.length);
+    byModel.set(modelId, { modelId, ruleId: typeof o.ruleId === 'string' ? o.ruleId : null, signal: signal.data });
   }
-  return { rechecks, approvals, syncs };
+  return [...byModel.values()];
 }

@@ -240,6 +240,17 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
       )
       .all(action, fromSeq) as unknown as AuditRow[];
   }
+  /** The approval call itself started the model run (not the sweep a minute later), and marked it started. */
+  function assertStartedByApproval(answer: ApiAnswer, approvalId: string, instancePrefix: string): void {
+    const { remediation } = answer.body as { remediation: { started: boolean; instanceId?: string } };
+    assert.equal(remediation.started, true, JSON.stringify(answer.body));
+    assert.ok(remediation.instanceId?.startsWith(instancePrefix), remediation.instanceId);
+    const marks = audit
+      .prepare("SELECT actor FROM audit_log WHERE action = 'model.approval.started' AND target = ?")
+      .all(`approvals/${approvalId}`) as { actor: string }[];
+    assert.equal(marks.length, 1);
+    assert.notEqual(marks[0]!.actor, 'warden (sweep)');
+  }
   function maxSeq(): number {
     return (audit.prepare('SELECT max(seq) AS m FROM audit_log').get() as { m: number | null }).m ?? 0;
   }
@@ -486,7 +497,7 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     assert.deepEqual(await traffic(), { blue: 100, green: 0 });
   });
 
-  test('retire: asked by one operator, approved by another, applied by the sweep — v3 archived, held at 0%', async () => {
+  test('retire: asked by one operator, approved by another, started by the approval itself — v3 archived, held at 0%', async () => {
     const seq = maxSeq();
     const asked = await api('POST', `models/${MODEL}/retire`, { token: tokens.ada });
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
@@ -498,13 +509,14 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
       body: { comment: 'retire v3' },
     });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assertStartedByApproval(ok, approvalId, 'retireModel-');
     await waitFor('the retire', () => (auditRows('model.retired', seq).length > 0 ? true : undefined), 150_000);
     await settle();
     assert.equal(await stageTag('3'), 'Archived');
     assert.deepEqual(await traffic(), { blue: 0, green: 100 });
   });
 
-  test('no good deployment left: the access cut waits for approval, then the sweep cuts (traffic 0%, keys regenerated)', async () => {
+  test('no good deployment left: the access cut waits for approval, then the approval cuts (traffic 0%, keys regenerated)', async () => {
     const seq = maxSeq();
     const q = await api('POST', 'models/m-fraud-detector-2/quarantine', { token: tokens.ada });
     assert.equal(q.status, 202, JSON.stringify(q.body));
@@ -518,6 +530,7 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     assert.ok(cut, JSON.stringify(pending.body));
     const ok = await api('POST', `approvals/${cut.id}/approve`, { token: tokens.grace, body: { comment: 'cut' } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assertStartedByApproval(ok, cut.id, 'quarantineModel-');
     await waitFor('the access cut', () => (auditRows('model.access.cut', seq).length > 0 ? true : undefined), 150_000);
     await settle();
     assert.deepEqual(await traffic(), { blue: 0, green: 0 });
