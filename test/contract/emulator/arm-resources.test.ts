@@ -97,10 +97,12 @@ describe('ARM generic resources and storage accounts through the modular SDK cli
       props.networkAcls?.ipRules?.map((r) => r.value),
       ['203.0.113.0/24'],
     );
-    const rg = await warden.resourceGroups.get('rg-fraud-ml');
+    // Warden holds no resource-group read or listing (least privilege: its roles carry only the actions its activities
+    // declare); the group's Owner reads and lists it.
+    const rg = await owner.resourceGroups.get('rg-fraud-ml');
     assert.equal(rg.location, bed.world.location);
     const listed = [];
-    for await (const r of warden.resources.listByResourceGroup('rg-fraud-ml')) listed.push(r);
+    for await (const r of owner.resources.listByResourceGroup('rg-fraud-ml')) listed.push(r);
     for (const id of [ids.st, ids.kv, ids.mlw, ids.dbw, ids.sql])
       assert.ok(
         listed.some((r) => r.id === id),
@@ -108,7 +110,7 @@ describe('ARM generic resources and storage accounts through the modular SDK cli
       );
     assert.ok(!listed.some((r) => r.id === ids.ls), 'proxy resources (linked services) are not listed');
     const vaults = [];
-    for await (const r of warden.resources.listByResourceGroup('rg-fraud-ml', {
+    for await (const r of owner.resources.listByResourceGroup('rg-fraud-ml', {
       filter: "resourceType eq 'Microsoft.KeyVault/vaults'",
     })) {
       vaults.push(r.name);
