@@ -377,6 +377,15 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     assert.ok(enforcer, 'Warden holds Warden Network Enforcer on the resource group');
     const removed = await emulator.admin('DELETE', `/admin/arm/role-assignments/${enforcer.name}`);
     assert.ok(removed.status < 300, JSON.stringify(removed.body));
+    // Warden holds no broad read of its own (least privilege): a Reader on the account lets the run read and plan,
+    // so it is the write that is refused.
+    const reader = await emulator.admin('POST', '/admin/arm/role-assignments', {
+      scope: RAW,
+      principalId: WARDEN_MI,
+      role: 'Reader',
+      principalType: 'ServicePrincipal',
+    });
+    assert.ok(reader.status < 300, JSON.stringify(reader.body));
     try {
       const mark = maxSeq();
       const r = await emulator.admin('POST', '/admin/arm/resources/public-network-access', {
@@ -398,6 +407,11 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
       const failed = await api('GET', 'orchestrations?runtimeStatus=Failed', { token: tokens.ada });
       assert.equal((failed.body as { items: unknown[] }).items.length, 0, JSON.stringify(failed.body));
     } finally {
+      const dropped = await emulator.admin(
+        'DELETE',
+        `/admin/arm/role-assignments/${(reader.body as { name: string }).name}`,
+      );
+      assert.ok(dropped.status < 300, JSON.stringify(dropped.body));
       const back = await emulator.admin('POST', '/admin/arm/role-assignments', {
         scope: RG,
         principalId: WARDEN_MI,
