@@ -289,8 +289,9 @@ async function subscribeEventGrid(
 
 /**
  * Creates (PUT, idempotent) the action group `warden-alerts` in rg-fraud-ml through the emulator's ARM, with Warden's
- * identity (its managed identity endpoint; Monitoring Contributor there): one secure webhook receiver (common alert
- * schema, Entra auth for `api://warden`) to the runtime's `POST /api/alerts/monitor`. Returns its id, or undefined
+ * identity (its managed identity endpoint; the demo world grants it Warden Alert Action Group Writer there): one
+ * secure webhook receiver (common alert schema, Entra auth for `api://warden`) to the runtime's
+ * `POST /api/alerts/monitor`. Returns its id, or undefined
  * (with a warning) when the emulator refuses — the app then creates no Monitor rules.
  */
 export async function createAlertActionGroup(
