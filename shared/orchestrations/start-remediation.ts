@@ -18,7 +18,8 @@ const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
  * (Running, Pending, ContinuedAsNew, Suspended): raise `rerun` on it instead — the orchestrator checks for it when it
  * is done and continues as new, so the second trigger runs after the first instead of racing it, and several
  * triggers meanwhile coalesce into one more run (events are hints; the rerun re-reads everything). If the instance
- * finished between the status read and the raise (the raise fails), start a new run. Durable's singleton check is
+ * finished between the status read and the raise (the raise fails), start a new run; if another trigger started it
+ * between the read and the start (the start is refused), requeue on that run. Durable's singleton check is
  * not atomic on Azure either: a rare duplicate run is harmless because activities re-read before writing.
  */
 export async function startOrRequeue(
@@ -41,6 +42,19 @@ export async function startOrRequeue(
       if (again && ACTIVE.has(again.runtimeStatus)) throw new Error(`could not requeue busy instance ${instanceId}`);
     }
   }
-  await client.startNew(orchestration, { instanceId, input });
+  try {
+    await client.startNew(orchestration, { instanceId, input });
+  } catch (e) {
+    // Another trigger started it between the status read and this start (the engine refuses a second instance under
+    // a running id — two metadata tables changing together do this): requeue on that run instead of failing.
+    const again = await client.getStatus(instanceId);
+    if (!again || !ACTIVE.has(again.runtimeStatus)) throw e;
+    await client.raiseEvent(instanceId, RERUN_EVENT, {
+      correlationId: input.correlationId,
+      requestedBy: input.requestedBy,
+      reason: input.reason,
+    });
+    return { instanceId, action: 'requeued' };
+  }
   return { instanceId, action: 'started' };
 }

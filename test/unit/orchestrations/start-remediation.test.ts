@@ -65,6 +65,23 @@ describe('start-or-requeue', () => {
     assert.equal(log.filter((l) => l.startsWith('start enforceNetwork')).length, 1);
   });
 
+  test('started by another trigger between the status read and the start: requeue on that run, not fail', async () => {
+    const { client, log } = fakeClient([undefined, 'Running']);
+    client.startNew = (name, o) => {
+      log.push(`start ${name} ${o.instanceId} refused`);
+      return Promise.reject(new Error('An Orchestration instance with the status Running already exists.'));
+    };
+    const r = await startReconcileAccess(client, request);
+    assert.equal(r.action, 'requeued');
+    assert.match(log.at(-1) ?? '', /^raise reconcileAccess-rg-fraud-ml-\w+ rerun \{"correlationId":"c1"/);
+  });
+
+  test('a start that fails for another reason (the instance is not running) is not swallowed', async () => {
+    const { client } = fakeClient([undefined, undefined]);
+    client.startNew = () => Promise.reject(new Error('store unavailable'));
+    await assert.rejects(startReconcileAccess(client, request), /store unavailable/);
+  });
+
   test('bad requests are refused before anything is started', async () => {
     const { client, log } = fakeClient([]);
     await assert.rejects(startReconcileAccess(client, { ...request, scope: 'rg-fraud-ml' }), /scope/);
