@@ -7,6 +7,7 @@ import { SharedClock } from './clock/shared-clock';
 import { createDurableComponent } from './durable/durable-component';
 import { EventGridComponent } from './eventgrid/event-grid-component';
 import type { LogLevel } from './host/core-types';
+import { isFunctionDisabled } from './host/disabled-functions';
 import { FunctionHost } from './host/function-host';
 import { checkTriggersServed, describeFunction, formatFunctionTable, type FunctionRow } from './host/registrations';
 import type { RuntimeComponent, RuntimeLogger, RuntimeServices, SystemRouteHandler } from './host/runtime-services';
@@ -197,7 +198,10 @@ async function startOnce(options: StartRuntimeOptions): Promise<RunningRuntime> 
       ...extraComponents,
     ];
     checkTriggersServed(loadedHost.functions.values(), components);
-    const rows = [...loadedHost.functions.values()].map((fn) => describeFunction(fn, hostJson.routePrefix));
+    const rows = [...loadedHost.functions.values()].map((fn) => {
+      const row = describeFunction(fn, hostJson.routePrefix);
+      return isFunctionDisabled(process.env, row.name) ? { ...row, source: `${row.source} (disabled)` } : row;
+    });
 
     const services: RuntimeServices = {
       host: loadedHost,

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyStore } from '../admin/key-store';
 import type { Clock } from '../clock/shared-clock';
 import type { RpcTypedData } from '../host/core-types';
+import { isFunctionDisabled } from '../host/disabled-functions';
 import { type FunctionHost, triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeLogger, RuntimeServices } from '../host/runtime-services';
 import { readBody, sendJson, sendText } from '../http/http-server';
@@ -78,7 +79,10 @@ export class EventGridComponent implements RuntimeComponent {
     this.logger = services.logger;
     for (const fn of services.host.functions.values()) {
       const { name, binding } = triggerBindingOf(fn);
-      if (String(binding.type).toLowerCase() === 'eventgridtrigger') {
+      if (
+        String(binding.type).toLowerCase() === 'eventgridtrigger' &&
+        !isFunctionDisabled(services.env, fn.metadata.name)
+      ) {
         this.functions.set(fn.metadata.name.toLowerCase(), { name: fn.metadata.name, triggerName: name });
       }
     }

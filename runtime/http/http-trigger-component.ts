@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthLevel, KeyStore } from '../admin/key-store';
 import type { RegisteredFunction } from '../host/core-api';
 import type { RpcHttpData, RpcTypedData } from '../host/core-types';
+import { isFunctionDisabled } from '../host/disabled-functions';
 import { type FunctionHost, triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { readBody, sendProblem, sendText } from './http-server';
@@ -56,6 +57,7 @@ export class HttpTriggerComponent implements RuntimeComponent {
     for (const fn of services.host.functions.values()) {
       const { name: triggerName, binding } = triggerBindingOf(fn);
       if (String(binding.type).toLowerCase() !== 'httptrigger') continue;
+      if (isFunctionDisabled(services.env, fn.metadata.name)) continue;
       const template = typeof binding.route === 'string' && binding.route.length > 0 ? binding.route : fn.metadata.name;
       try {
         const resolved = services.resolveSetting(template);

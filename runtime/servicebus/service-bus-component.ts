@@ -1,3 +1,4 @@
+import { isFunctionDisabled } from '../host/disabled-functions';
 import { triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { openStateDb } from '../state/state-db';
@@ -62,7 +63,7 @@ export function createServiceBusComponent(options: ServiceBusComponentOptions = 
     for (const fn of svc.host.functions.values()) {
       const name = fn.metadata.name;
       const trigger = triggerBindingOf(fn);
-      if (String(trigger.binding.type).toLowerCase() === 'servicebustrigger') {
+      if (String(trigger.binding.type).toLowerCase() === 'servicebustrigger' && !isFunctionDisabled(svc.env, name)) {
         const binding = trigger.binding;
         warnMissingConnection(svc, name, binding.connection);
         const sessions = binding.isSessionsEnabled === true || binding.isSessionsEnabled === 'true';

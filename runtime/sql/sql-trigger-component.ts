@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
+import { isFunctionDisabled } from '../host/disabled-functions';
 import { triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { delay } from '../state/clock-sleep';
@@ -228,6 +229,7 @@ export function createSqlTriggerComponent(options: SqlTriggerComponentOptions = 
     for (const fn of svc.host.functions.values()) {
       const trigger = triggerBindingOf(fn);
       if (String(trigger.binding.type).toLowerCase() !== 'sqltrigger') continue;
+      if (isFunctionDisabled(svc.env, fn.metadata.name)) continue;
       const name = fn.metadata.name;
       const tableName = trigger.binding.tableName;
       const setting = trigger.binding.connectionStringSetting;

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 
+import { isFunctionDisabled } from '../host/disabled-functions';
 import { triggerBindingOf } from '../host/function-host';
 import type { RuntimeComponent, RuntimeServices } from '../host/runtime-services';
 import { sleepFor, sleepUntil } from '../state/clock-sleep';
@@ -172,6 +173,7 @@ export function createTimerComponent(options: TimerComponentOptions = {}): Runti
     for (const fn of svc.host.functions.values()) {
       const trigger = triggerBindingOf(fn);
       if (String(trigger.binding.type).toLowerCase() !== 'timertrigger') continue;
+      if (isFunctionDisabled(svc.env, fn.metadata.name)) continue;
       const raw = trigger.binding.schedule;
       if (typeof raw !== 'string' || raw.trim() === '') {
         throw new Error(`Timer function "${fn.metadata.name}" has no schedule.`);
