@@ -98,6 +98,9 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
         WARDEN_NOTIFIER: 'none',
         WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
         WARDEN_APP_VERSION: '0.0.0-cli-e2e',
+        // The one-minute enforcement sweep plans and reverts every scope: off here, so a drift stays until the
+        // CLI's own plan/apply (as the Functions host's AzureWebJobs.<name>.Disabled setting does on Azure).
+        'AzureWebJobs.sweepEnforcement.Disabled': 'true',
       },
       readyUrl: `${base}/api/health`,
       timeoutMs: 60_000,
@@ -267,9 +270,6 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
 
   test('plan shows an out-of-band Owner as a "-" line; apply removes it and follows the run to Completed', async () => {
     await settle();
-    // The sweep timer fires at second 0 of each minute and would revert the drift itself: start well before it.
-    const second = new Date().getSeconds();
-    if (second >= 40) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
     const grant = await warden(
       'plane',
       'POST',
