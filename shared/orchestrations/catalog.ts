@@ -7,6 +7,7 @@
 import { z } from 'zod';
 
 import type { AccessPlan, AccessPlanStep } from '../domain/access/plan-role-assignments';
+import { fnv1a } from '../domain/fnv1a';
 import type { NetworkPlan, NetworkPlanStep } from '../domain/network/plan-network-posture';
 import { ArmResourceIdSchema } from '../domain/primitives/fields';
 import { type CatalogEntry, checkCatalog } from './catalog-registry';
@@ -303,16 +304,6 @@ export const ENFORCEMENT_CATALOG: ReadonlyMap<string, CatalogEntry> = checkCatal
 
 /** The external event a busy run listens for: another trigger asked for the same target meanwhile. */
 export const RERUN_EVENT = 'rerun';
-
-/** FNV-1a (32-bit) over a string, as 8 hex digits: deterministic, no Node builtins (orchestrators import this file). */
-function fnv1a(text: string, seed = 0x811c9dc5): string {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 function instanceId(prefix: string, armId: string): string {
   const key = armId.replace(/\/+$/, '').toLowerCase();

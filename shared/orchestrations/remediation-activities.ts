@@ -6,6 +6,7 @@ import type { z } from 'zod';
 
 import type { AccessPlan } from '../domain/access/plan-role-assignments';
 import { ValidationError } from '../domain/errors';
+import { fnv1a } from '../domain/fnv1a';
 import { toFieldIssues } from '../domain/metadata/metadata-tables';
 import type { NetworkPlan } from '../domain/network/plan-network-posture';
 import {
@@ -49,16 +50,6 @@ export function planSummary(plan: AccessPlan | NetworkPlan): Record<string, unkn
   };
 }
 
-/** FNV-1a over text, 8 hex digits (approval ids derived from their content, so a retry records nothing twice). */
-function fnv(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 export function createRemediationActivities(deps: Pick<EnforcementDeps, 'store' | 'notifier'>) {
   const { store, notifier } = deps;
   return {
@@ -95,7 +86,7 @@ export function createRemediationActivities(deps: Pick<EnforcementDeps, 'store' 
     [ACTIVITIES.recordApproval.name]: async (raw: unknown): Promise<ApprovalRecorded> => {
       const input = parseInput(ACTIVITIES.recordApproval.name, RecordApprovalInputSchema, raw);
       const keys = input.steps.map((s) => s.key).sort();
-      const base = `apr-${input.kind}-${fnv(`${input.target.toLowerCase()}|${keys.join(',')}`)}${fnv(keys.join('|'))}`;
+      const base = `apr-${input.kind}-${fnv1a(`${input.target.toLowerCase()}|${keys.join(',')}`)}${fnv1a(keys.join('|'))}`;
       // The same request again (activity retry, replay, duplicate run) finds its pending row; a decided one (expired
       // approval, rejection) is history and stays as it is: the new request gets the next free suffix.
       let approvalId = base;

@@ -15,10 +15,10 @@ import {
   type RecordApprovalInput,
   type RemediationOutcome,
   type RemediationResult,
-  RERUN_EVENT,
   type StepOutcome,
   type VerifyResult,
 } from './catalog';
+import { takeRerun } from './take-rerun.orchestrator';
 
 /** The plan's common shape as the flow reads it. */
 export interface FlowStep {
@@ -191,36 +191,14 @@ export function* runRemediation<P extends FlowPlan>(
   return yield* finish(context, spec, done(outcome));
 }
 
-/**
- * Start-or-requeue, the orchestrator's half: a trigger for a busy target raised {@link RERUN_EVENT}; such events are
- * buffered in history, so a zero-length timer raced against the event tells without waiting whether one came. If it
- * did, the run continues as new (plans again from fresh state); several reruns coalesce into one.
- */
-const MAX_COALESCED_RERUNS = 1000;
-
+/** A rerun asked for meanwhile ({@link takeRerun}): continue as new with it — the run plans again from fresh state. */
 function* finish<P extends FlowPlan>(
   context: OrchestrationContext,
   spec: FlowSpec<P>,
   result: RemediationResult<P>,
 ): Generator<Task, RemediationResult<P>, unknown> {
-  const signal = context.df.waitForExternalEvent(RERUN_EVENT);
-  const tick = context.df.createTimer(context.df.currentUtcDateTime);
-  const winner = (yield context.df.Task.any([signal, tick])) as Task;
-  if (winner === signal) {
-    tick.cancel();
-    // Drain the other buffered reruns (a runtime may carry unprocessed events over continue-as-new): they coalesce
-    // into this one rerun, on behalf of the latest requester — otherwise each would cost a run and the runs' audit
-    // entries would name requesters that lag behind.
-    let latest: unknown = signal.result;
-    for (let i = 0; i < MAX_COALESCED_RERUNS; i++) {
-      const more = context.df.waitForExternalEvent(RERUN_EVENT);
-      const now = context.df.createTimer(context.df.currentUtcDateTime);
-      if (((yield context.df.Task.any([more, now])) as Task) !== more) break;
-      now.cancel();
-      latest = more.result;
-    }
-    context.df.continueAsNew(spec.rerunInput(latest));
-    return { ...result, rerun: true };
-  }
-  return result;
+  const rerun = yield* takeRerun(context);
+  if (!rerun) return result;
+  context.df.continueAsNew(spec.rerunInput(rerun.latest));
+  return { ...result, rerun: true };
 }

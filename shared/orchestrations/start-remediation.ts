@@ -27,15 +27,17 @@ export async function startOrRequeue(
   orchestration: string,
   instanceId: string,
   input: { readonly correlationId: string; readonly requestedBy: string; readonly reason: string },
+  /** What the `rerun` event carries to a busy run (default: who asked and why; a quarantine adds its signal). */
+  rerun: Readonly<Record<string, unknown>> = {
+    correlationId: input.correlationId,
+    requestedBy: input.requestedBy,
+    reason: input.reason,
+  },
 ): Promise<StartOutcome> {
   const status = await client.getStatus(instanceId);
   if (status && ACTIVE.has(status.runtimeStatus)) {
     try {
-      await client.raiseEvent(instanceId, RERUN_EVENT, {
-        correlationId: input.correlationId,
-        requestedBy: input.requestedBy,
-        reason: input.reason,
-      });
+      await client.raiseEvent(instanceId, RERUN_EVENT, rerun);
       return { instanceId, action: 'requeued' };
     } catch {
       const again = await client.getStatus(instanceId);
@@ -49,11 +51,7 @@ export async function startOrRequeue(
     // a running id — two metadata tables changing together do this): requeue on that run instead of failing.
     const again = await client.getStatus(instanceId);
     if (!again || !ACTIVE.has(again.runtimeStatus)) throw e;
-    await client.raiseEvent(instanceId, RERUN_EVENT, {
-      correlationId: input.correlationId,
-      requestedBy: input.requestedBy,
-      reason: input.reason,
-    });
+    await client.raiseEvent(instanceId, RERUN_EVENT, rerun);
     return { instanceId, action: 'requeued' };
   }
   return { instanceId, action: 'started' };

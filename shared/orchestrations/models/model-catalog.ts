@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { fnv1a } from '../../domain/fnv1a';
 import type { BreachEvidence } from '../../domain/models/breach';
 import type { TrafficPlan } from '../../domain/models/traffic-plan';
 import { RowIdSchema } from '../../domain/primitives/fields';
@@ -338,17 +339,6 @@ export const MODEL_CATALOG: ReadonlyMap<string, CatalogEntry> = checkCatalog([
   ...Object.values(MODEL_ORCHESTRATIONS),
   ...Object.values(MODEL_ACTIVITIES),
 ]);
-
-export const MODEL_RERUN_EVENT = 'rerun';
-
-function fnv1a(text: string, seed = 0x811c9dc5): string {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 /** One instance per model version (row id) and orchestration: a second signal finds the running one. */
 export function modelInstanceId(orchestration: string, id: string): string {

@@ -7,9 +7,9 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-f
 import * as df from 'durable-functions';
 
 import { quarantineTags, releaseTags } from '../../domain/models/evidence';
+import { takeRerun } from '../take-rerun.orchestrator';
 import {
   MODEL_ACTIVITIES,
-  MODEL_RERUN_EVENT,
   type ModelRunResult,
   type QuarantineAssessment,
   type QuarantineModelInput,
@@ -72,19 +72,9 @@ function* finish<I extends { correlationId: string; requestedBy: string; reason:
   result: ModelRunResult,
   next: (signal: Record<string, unknown>) => I,
 ): Generator<Task, ModelRunResult, unknown> {
-  const signal = context.df.waitForExternalEvent(MODEL_RERUN_EVENT);
-  const tick = context.df.createTimer(context.df.currentUtcDateTime);
-  const winner = (yield context.df.Task.any([signal, tick])) as Task;
-  if (winner !== signal) return result;
-  tick.cancel();
-  let latest: unknown = signal.result;
-  for (let i = 0; i < 1000; i++) {
-    const more = context.df.waitForExternalEvent(MODEL_RERUN_EVENT);
-    const now = context.df.createTimer(context.df.currentUtcDateTime);
-    if (((yield context.df.Task.any([more, now])) as Task) !== more) break;
-    now.cancel();
-    latest = more.result;
-  }
+  const rerun = yield* takeRerun(context);
+  if (!rerun) return result;
+  const latest = rerun.latest;
   const s = (typeof latest === 'object' && latest !== null ? latest : {}) as Record<string, unknown>;
   context.df.continueAsNew(next(s));
   return { ...result, rerun: true };

@@ -5,15 +5,7 @@
  */
 import type { OrchestrationClient } from '../orchestration-client';
 import { startOrRequeue, type StartOutcome } from '../start-remediation';
-import {
-  MODEL_ORCHESTRATIONS,
-  MODEL_RERUN_EVENT,
-  modelInstanceId,
-  type QuarantineSignal,
-  type ReleaseModelInput,
-} from './model-catalog';
-
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+import { MODEL_ORCHESTRATIONS, modelInstanceId, type QuarantineSignal, type ReleaseModelInput } from './model-catalog';
 
 export interface ModelStartRequest {
   readonly modelId: string;
@@ -48,26 +40,7 @@ export async function startQuarantineModel(
     ruleId: input.ruleId,
     signal: input.signal,
   };
-  const status = await client.getStatus(instanceId);
-  if (status && ACTIVE.has(status.runtimeStatus)) {
-    try {
-      await client.raiseEvent(instanceId, MODEL_RERUN_EVENT, rerun);
-      return { instanceId, action: 'requeued' };
-    } catch {
-      // It finished between the read and the raise: start a new run below.
-    }
-  }
-  try {
-    await client.startNew(MODEL_ORCHESTRATIONS.quarantineModel.name, { instanceId, input });
-    return { instanceId, action: 'started' };
-  } catch (e) {
-    // A concurrent trigger started it between the read and the start (the engine refuses a second running
-    // instance): join that run instead.
-    const again = await client.getStatus(instanceId);
-    if (!again || !ACTIVE.has(again.runtimeStatus)) throw e;
-    await client.raiseEvent(instanceId, MODEL_RERUN_EVENT, rerun);
-    return { instanceId, action: 'requeued' };
-  }
+  return startOrRequeue(client, MODEL_ORCHESTRATIONS.quarantineModel.name, instanceId, input, rerun);
 }
 
 /** Starts (or requeues) `releaseModel`: `operator` (API, command), `row-edit`, or `auto` (the sweep's re-check). */
