@@ -9,9 +9,10 @@ import { after, before, describe, test } from 'node:test';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
 import { findRepoRoot } from '../../../lib/find-repo-root';
-import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { freePort, type NodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { API_APP_ID, startAppRuntime } from '../../support/app-runtime';
 import { callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -20,8 +21,6 @@ const ADA = '6690be11-5387-4f81-9be0-9eba69a0dd12';
 const GRACE = 'b9cda072-27d0-4fb2-9769-cef0d3d47e1d';
 const MALLORY = 'bf92cd29-2eee-4e3b-9d96-85a7d1118887';
 const PIPELINE_SP = 'a35e1e22-b578-47e3-ab2a-efc3f7322b15';
-const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
-const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const OWNER_GUID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 
 interface CliRun {
@@ -63,38 +62,17 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
     await store.close();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const mi = emulator.endpoints.managedIdentity;
-    runtime = await startNodeChild({
-      script: path.join(build, 'runtime', 'main.js'),
-      args: [
-        '--app',
-        root,
-        '--main',
-        path.relative(root, path.join(build, 'functions', 'index.js')),
-        '--port',
-        String(port),
-        '--state-dir',
-        path.join(tmp, 'runtime'),
-        '--settings',
-        path.join(tmp, 'no-local-settings.json'),
-      ],
-      cwd: root,
+    runtime = await startAppRuntime({
+      emulator,
+      root,
+      build,
+      port,
+      stateDir: path.join(tmp, 'runtime'),
+      noSettingsFile: path.join(tmp, 'no-local-settings.json'),
+      metadataDb: db,
+      taskHub: 'wardenclie2e',
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-        IDENTITY_HEADER: mi.IDENTITY_HEADER,
-        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        AZURE_TENANT_ID: emulator.endpoints.tenantId,
-        TASKHUB_NAME: 'wardenclie2e',
-        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
         WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins ?? {}),
-        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-        WARDEN_METADATA_DB: db,
         WARDEN_NOTIFIER: 'none',
         WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
         WARDEN_APP_VERSION: '0.0.0-cli-e2e',
@@ -102,8 +80,6 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
         // CLI's own plan/apply (as the Functions host's AzureWebJobs.<name>.Disabled setting does on Azure).
         'AzureWebJobs.sweepEnforcement.Disabled': 'true',
       },
-      readyUrl: `${base}/api/health`,
-      timeoutMs: 60_000,
     });
   });
 

@@ -10,16 +10,16 @@ import { after, before, describe, test } from 'node:test';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
 import { findRepoRoot } from '../../../lib/find-repo-root';
-import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { freePort, type NodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
+import { startAppRuntime } from '../../support/app-runtime';
 import { commandMessage, type WardenCommand } from './enqueue-command.example';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-fraud-ml`;
 const RAW = `${RG}/providers/Microsoft.Storage/storageAccounts/stfraudraw`;
-const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
 const MAX_DELIVERY_COUNT = 3;
 
 interface AuditRow {
@@ -66,47 +66,24 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
-    const mi = emulator.endpoints.managedIdentity;
-    runtime = await startNodeChild({
-      script: path.join(build, 'runtime', 'main.js'),
-      args: [
-        '--app',
-        root,
-        '--main',
-        path.relative(root, path.join(build, 'functions', 'index.js')),
-        '--port',
-        String(port),
-        '--state-dir',
-        stateDir,
-        '--settings',
-        path.join(tmp, 'no-local-settings.json'),
-      ],
-      cwd: root,
+    runtime = await startAppRuntime({
+      emulator,
+      root,
+      build,
+      port,
+      stateDir,
+      noSettingsFile: path.join(tmp, 'no-local-settings.json'),
+      metadataDb: db,
+      taskHub: 'wardencommandse2e',
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-        IDENTITY_HEADER: mi.IDENTITY_HEADER,
-        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        AZURE_TENANT_ID: emulator.endpoints.tenantId,
-        TASKHUB_NAME: 'wardencommandse2e',
-        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
         WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins),
         WARDEN_API_AUDIENCES: 'api://warden',
-        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-        WARDEN_METADATA_DB: db,
         WARDEN_NOTIFIER: 'none',
         WARDEN_SERVICEBUS__fullyQualifiedNamespace: 'local.servicebus.windows.net',
         WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
-        WARDEN_APP_VERSION: '0.0.0-e2e',
         // The queue's MaxDeliveryCount (Azure: an entity property; the local broker: this setting).
         WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT: String(MAX_DELIVERY_COUNT),
       },
-      readyUrl: `${base}/api/health`,
-      timeoutMs: 60_000,
     });
     output = runtime.output;
     masterKey = (JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as { masterKey: string }).masterKey;

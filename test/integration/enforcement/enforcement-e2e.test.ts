@@ -10,9 +10,10 @@ import { after, before, describe, test } from 'node:test';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
 import { findRepoRoot } from '../../../lib/find-repo-root';
-import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { freePort, type NodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { startAppRuntime, WARDEN_MI } from '../../support/app-runtime';
 import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -24,8 +25,6 @@ const BREAK_GLASS = '384bd70d-4052-490d-ac25-1c57e9f8dc5b';
 const MALLORY = 'bf92cd29-2eee-4e3b-9d96-85a7d1118887';
 const PIPELINE_SP = 'a35e1e22-b578-47e3-ab2a-efc3f7322b15';
 const DATA_SCIENTISTS = '95d764b4-de42-46a3-bb72-8b382714c04a';
-const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
-const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const OWNER_GUID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 const READER_GUID = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 const NETWORK_ENFORCER_GUID = 'f96d3e34-f8a0-421e-80ea-f4e3ee81d442';
@@ -78,48 +77,24 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
-    const mi = emulator.endpoints.managedIdentity;
-    runtime = await startNodeChild({
-      script: path.join(build, 'runtime', 'main.js'),
-      args: [
-        '--app',
-        root,
-        '--main',
-        path.relative(root, path.join(build, 'functions', 'index.js')),
-        '--port',
-        String(port),
-        '--state-dir',
-        stateDir,
-        '--settings',
-        path.join(tmp, 'no-local-settings.json'),
-      ],
-      cwd: root,
+    runtime = await startAppRuntime({
+      emulator,
+      root,
+      build,
+      port,
+      stateDir,
+      noSettingsFile: path.join(tmp, 'no-local-settings.json'),
+      metadataDb: db,
+      taskHub: 'wardene2e',
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-        IDENTITY_HEADER: mi.IDENTITY_HEADER,
-        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        AZURE_TENANT_ID: emulator.endpoints.tenantId,
-        TASKHUB_NAME: 'wardene2e',
-        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
-        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-        WARDEN_METADATA_DB: db,
         WARDEN_NOTIFIER: 'none',
         WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
-        WARDEN_APP_VERSION: '0.0.0-e2e',
         // The fight detector as the issue states it: the same drift re-applied five times within a minute.
         WARDEN_BREAKER_MAX_REVERTS: '5',
         // A small blast radius, so scenario (d) needs three deletes (every other scenario plans one at a time).
         WARDEN_BLAST_MAX_DELETES: '2',
         WARDEN_BREAKER_WINDOW_MINUTES: '1',
       },
-      readyUrl: `${base}/api/health`,
-      timeoutMs: 60_000,
     });
     output = runtime.output;
     // The ARM events of the subscription → the app's Event Grid function (as infra/event-subscriptions.json says).

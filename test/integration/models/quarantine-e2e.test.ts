@@ -17,10 +17,11 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
 import { createAlertActionGroup } from '../../../launcher/local-stack';
 import { findRepoRoot } from '../../../lib/find-repo-root';
-import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { freePort, type NodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { EventSink } from '../../contract/emulator/arm-helpers';
+import { startAppRuntime, WARDEN_MI } from '../../support/app-runtime';
 import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -32,8 +33,6 @@ const MODEL = 'm-fraud-detector-3';
 const ADA = '6690be11-5387-4f81-9be0-9eba69a0dd12';
 const GRACE = 'b9cda072-27d0-4fb2-9769-cef0d3d47e1d';
 const BREAK_GLASS = '384bd70d-4052-490d-ac25-1c57e9f8dc5b';
-const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
-const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const ACTION_GROUPS_APP = '461e8683-5575-4561-ac7f-899cc907d62a';
 const FIVE_MIN = 5 * 60_000;
 
@@ -124,51 +123,27 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     assert.ok(actionGroupId, output.join(''));
 
     const stateDir = path.join(tmp, 'runtime');
-    const mi = emulator.endpoints.managedIdentity;
-    runtime = await startNodeChild({
-      script: path.join(build, 'runtime', 'main.js'),
-      args: [
-        '--app',
-        root,
-        '--main',
-        path.relative(root, path.join(build, 'functions', 'index.js')),
-        '--port',
-        String(port),
-        '--state-dir',
-        stateDir,
-        '--settings',
-        path.join(tmp, 'no-local-settings.json'),
-      ],
-      cwd: root,
+    runtime = await startAppRuntime({
+      emulator,
+      root,
+      build,
+      port,
+      stateDir,
+      noSettingsFile: path.join(tmp, 'no-local-settings.json'),
+      metadataDb: db,
+      taskHub: 'wardenq2e',
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-        IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-        IDENTITY_HEADER: mi.IDENTITY_HEADER,
-        AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        AZURE_TENANT_ID: emulator.endpoints.tenantId,
-        TASKHUB_NAME: 'wardenq2e',
-        WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-        WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-        WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-        WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
         WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins ?? {}),
-        WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-        WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-        WARDEN_METADATA_DB: db,
         WARDEN_NOTIFIER: 'eventgrid',
         WARDEN_NOTIFY_EVENTGRID_ENDPOINT: topicEndpoint,
         WARDEN_NOTIFY_EVENTGRID_KEY: topicKey,
         WARDEN_ALERT_ACTION_GROUP_ID: actionGroupId,
         WARDEN_CLOCK_FILE: clockFile,
         WARDEN_CLOCK_MODE: 'test',
-        WARDEN_APP_VERSION: '0.0.0-e2e',
         // Two quarantines within the window trip the breaker (scenario order below counts on it).
         WARDEN_BREAKER_MAX_QUARANTINES: '2',
         WARDEN_BREAKER_WINDOW_MINUTES: '60',
       },
-      readyUrl: `${base}/api/health`,
-      timeoutMs: 60_000,
     });
     output = runtime.output;
     const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as {

@@ -19,10 +19,11 @@ import { SecretClient } from '@azure/keyvault-secrets';
 
 import { type RunningEmulator, startEmulator } from '../../../emulator/index';
 import { findRepoRoot } from '../../../lib/find-repo-root';
-import { freePort, type NodeChild, startNodeChild } from '../../../lib/node-child';
+import { freePort, type NodeChild } from '../../../lib/node-child';
 import { sharedKeyListContainers } from '../../../shared/cloud/azure/consumer-checks';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { startAppRuntime, WARDEN_MI } from '../../support/app-runtime';
 import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -33,8 +34,6 @@ const VAULT_ID = `${RG}/providers/Microsoft.KeyVault/vaults/kv-fraud-ml`;
 const VAULT = 'https://kv-fraud-ml.vault.azure.net/';
 const KV_HOST = 'kv-fraud-ml.vault.azure.net';
 const ADA = '6690be11-5387-4f81-9be0-9eba69a0dd12';
-const WARDEN_MI = '6872bbc9-1627-441e-a611-7ce540632cfe';
-const API_APP_ID = 'e1b0cd8b-2bb2-47e1-9cfa-9bc7e16af6de';
 const SP = 'c1668f6c-5b42-4098-a44a-b87b56c1e998';
 const DEMO = 'sr-databricks-training-token';
 
@@ -178,49 +177,25 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const stateDir = path.join(tmp, 'runtime');
-    const mi = emulator.endpoints.managedIdentity;
     startRuntime = () =>
-      startNodeChild({
-        script: path.join(build, 'runtime', 'main.js'),
-        args: [
-          '--app',
-          root,
-          '--main',
-          path.relative(root, path.join(build, 'functions', 'index.js')),
-          '--port',
-          String(port),
-          '--state-dir',
-          stateDir,
-          '--settings',
-          path.join(tmp, 'no-local-settings.json'),
-        ],
-        cwd: root,
+      startAppRuntime({
+        emulator,
+        root,
+        build,
+        port,
+        stateDir,
+        noSettingsFile: path.join(tmp, 'no-local-settings.json'),
+        metadataDb: db,
+        taskHub: 'wardenrot',
         env: {
-          PATH: process.env.PATH ?? '',
-          NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-          IDENTITY_ENDPOINT: mi.IDENTITY_ENDPOINT,
-          IDENTITY_HEADER: mi.IDENTITY_HEADER,
-          AZURE_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          AZURE_TENANT_ID: emulator.endpoints.tenantId,
-          TASKHUB_NAME: 'wardenrot',
-          WARDEN_TENANT_ID: emulator.endpoints.tenantId,
-          WARDEN_AUTHORITY_HOST: emulator.endpoints.entraAuthorityHost,
-          WARDEN_SUBSCRIPTION_ID: emulator.endpoints.subscriptionId,
-          WARDEN_ARM_ENDPOINT: emulator.endpoints.armEndpoint,
           WARDEN_HOST_OVERRIDES: JSON.stringify({
             ...emulator.endpoints.origins,
             'crash.apps.contoso.example': appOrigin,
           }),
-          WARDEN_API_AUDIENCES: `api://warden,${API_APP_ID}`,
-          WARDEN_PRINCIPAL_IDS: WARDEN_MI,
-          WARDEN_METADATA_DB: db,
           WARDEN_NOTIFIER: 'none',
           WARDEN_CLOCK_FILE: clockFile,
           WARDEN_CLOCK_MODE: 'test',
-          WARDEN_APP_VERSION: '0.0.0-e2e',
         },
-        readyUrl: `${base}/api/health`,
-        timeoutMs: 60_000,
       });
     runtime = await startRuntime();
     outputs.push(runtime.output);
