@@ -304,14 +304,15 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
   });
 
   test('a single dip fires a real alert, but Warden does not confirm it: no quarantine', async () => {
-    let now = await emulatorNow();
-    // The scenarios below write into this 5-minute bin and the one before it: start a fresh bin when this one ends
-    // within 90 s, so the window the rule evaluates cannot move on while they run (a loaded run crossed it once).
-    if (now % FIVE_MIN > FIVE_MIN - 90_000) {
-      const r = await emulator.admin('POST', '/admin/clock/advance', { ms: FIVE_MIN - (now % FIVE_MIN) + 1000 });
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      now = await emulatorNow();
-    }
+    // The scenarios below write into one 5-minute bin and the one before it. Start them 1 s into a bin that begins at
+    // least one bin after now: the window the rule evaluates and the windows Warden confirms then hold only the points
+    // pushed here — not the healthy point the emulator seeds from the demo world at start-up (it made the dip average
+    // exactly 0.9, no breach, when a run began near the end of a bin) — and cannot move on while the scenarios run.
+    const start = await emulatorNow();
+    const target = (Math.floor(start / FIVE_MIN) + 2) * FIVE_MIN + 1000;
+    const advanced = await emulator.admin('POST', '/admin/clock/advance', { ms: target - start });
+    assert.equal(advanced.status, 200, JSON.stringify(advanced.body));
+    const now = await emulatorNow();
     const current = Math.floor(now / FIVE_MIN) * FIVE_MIN;
     bins = { previous: current - FIVE_MIN, current };
     const seq = maxSeq();
@@ -319,6 +320,7 @@ describe('model quarantine end to end: emulator Monitor + Azure ML, local runtim
     await pushAccuracy(0.8, bins.current);
     const ev = await emulator.admin('POST', '/admin/monitor/alerts/evaluate');
     assert.ok(ev.status < 300, JSON.stringify(ev.body));
+    assert.equal((ev.body as { evaluated: number }).evaluated, 1, 'the synced rule was evaluated');
     await waitFor('the Fired delivery', async () => ((await deliveries('Fired')).length > 0 ? true : undefined));
     await waitFor('the dip dropped', () => (auditRows('model.quarantine.dropped', seq).length > 0 ? true : undefined));
     await settle();
