@@ -37,6 +37,18 @@ export class EventReceipts {
     }
   }
 
+  /**
+   * Gives a receipt back: the handler that took it could not act on the event (a transient failure it rethrows), so the
+   * redelivery the source will make must be processed, not deduped. Only the handler that won {@link firstReceipt}
+   * calls this, before it rethrows.
+   */
+  async forgetReceipt(eventId: string, source: string): Promise<void> {
+    await this.backend.write(
+      (trx) => trx.deleteFrom('event_receipts').where('event_id', '=', eventId).where('source', '=', source).execute(),
+      { auditLock: false },
+    );
+  }
+
   async recordPoison(message: PoisonMessage): Promise<void> {
     await this.backend.write(
       (trx) =>
