@@ -11,7 +11,7 @@ import * as df from 'durable-functions';
 import { AuthError } from '../../shared/auth/auth-error';
 import { EntraTokenValidator } from '../../shared/auth/entra-token-validator';
 import { appSettings } from '../../shared/config/load-settings';
-import { ValidationError } from '../../shared/domain/errors';
+import { ensureError, TransientCloudError, ValidationError } from '../../shared/domain/errors';
 import { toFieldIssues } from '../../shared/domain/metadata/metadata-tables';
 import { CommonAlertSchema } from '../../shared/domain/models/signals';
 import { handleMonitorAlert } from '../../shared/orchestrations/models/model-triggers';
@@ -61,7 +61,17 @@ app.http('monitorAlertWebhook', {
         const r = await handleMonitorAlert(store, fromDurableClient(df.getClient(context)), parsed.data, caller.actor);
         context.log(JSON.stringify({ event: 'models.alert', correlationId, ...r }));
         return { status: 202, jsonBody: { handled: r.handled, modelId: r.modelId, ruleId: r.ruleId } };
-      } catch (e) {
+      } catch (caught) {
+        // Action groups retry only 408, 429, 503 and 504: an unexpected failure after the alert was accepted is
+        // answered 503 (its receipt was given back), so the alert comes again instead of being lost.
+        let e = caught;
+        if (toProblem(caught).status === 500) {
+          const err = ensureError(caught);
+          context.error(
+            JSON.stringify({ event: 'models.alert.failed', correlationId, error: `${err.name}: ${err.message}` }),
+          );
+          e = new TransientCloudError('The alert could not be handled now; retry it.', 5_000, { cause: caught });
+        }
         const problem = toProblem(e, { instance: '/api/alerts/monitor', correlationId });
         if (problem.status < 500)
           // Recorded with its reason (the body only — never the Authorization header).

@@ -49,6 +49,26 @@ export class EventReceipts {
     );
   }
 
+  /**
+   * Takes the event's receipt and runs `handle`; a redelivery of an event already handled gets `undefined` and runs
+   * nothing. When `handle` throws (a transient failure the caller lets reach the source, which redelivers), the
+   * receipt is given back first, so the redelivery is processed rather than deduped. (If giving it back fails too, the
+   * handler's error still goes out; the sweeps are the safety net for that double failure.)
+   */
+  async handleOnce<T>(
+    eventId: string,
+    source: string,
+    handle: () => Promise<T>,
+  ): Promise<{ readonly value: T } | undefined> {
+    if (!(await this.firstReceipt(eventId, source))) return undefined;
+    try {
+      return { value: await handle() };
+    } catch (error) {
+      await this.forgetReceipt(eventId, source).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async recordPoison(message: PoisonMessage): Promise<void> {
     await this.backend.write(
       (trx) =>

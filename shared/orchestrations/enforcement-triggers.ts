@@ -44,20 +44,19 @@ export async function handleResourceEvent(
     return { handled: 'invalid', reason: route.reason };
   }
   if (route.action === 'dismiss') return { handled: 'dismissed', reason: route.reason };
-  // The receipt is taken before the start: a redelivery racing this one is a duplicate. If the start then fails
-  // (transient), the error goes back to Event Grid but its redelivery is deduped — the sweep (every minute) is the
-  // safety net. A `forgetReceipt` on EventReceipts would close that gap (proposed to the store's owner).
-  if (!(await store.events.firstReceipt(id, source))) return { handled: 'duplicate' };
+  // The receipt is taken before the start, so a redelivery racing this one is a duplicate; a start that fails
+  // (transient) gives it back, so Event Grid's redelivery of the error is processed.
   const common = {
     correlationId: `event-${id}`.slice(0, 128),
     requestedBy: `warden (event ${id})`.slice(0, 256),
     reason: route.reason,
   };
-  const start =
+  const done = await store.events.handleOnce(id, source, async () =>
     route.action === 'reconcileAccess'
-      ? await startReconcileAccess(client, { ...common, scope: route.scope })
-      : await startEnforceNetwork(client, { ...common, resourceId: route.resourceId });
-  return { handled: 'started', start, reason: route.reason };
+      ? startReconcileAccess(client, { ...common, scope: route.scope })
+      : startEnforceNetwork(client, { ...common, resourceId: route.resourceId }),
+  );
+  return done ? { handled: 'started', start: done.value, reason: route.reason } : { handled: 'duplicate' };
 }
 
 /**

@@ -38,8 +38,11 @@ export async function handleMonitorAlert(
   if (!rule) throw new NotFoundError('alert rule', s.ruleId ?? s.monitorRuleName);
   const model = await store.models.get(rule.model_id);
   if (!model) throw new NotFoundError('model', rule.model_id);
-  const receipt = `${s.alertId}|${s.condition}|${s.condition === 'Resolved' ? (s.resolvedAt ?? '') : s.firedAt}`;
-  const first = await store.events.firstReceipt(receipt.slice(0, 400), 'monitor:alert');
+  const receipt = `${s.alertId}|${s.condition}|${s.condition === 'Resolved' ? (s.resolvedAt ?? '') : s.firedAt}`.slice(
+    0,
+    400,
+  );
+  const first = await store.events.firstReceipt(receipt, 'monitor:alert');
   const correlationId = `alert-${s.alertId.split('/').pop() ?? s.alertId}`.slice(0, 128);
   await store.audit.append({
     actor: caller,
@@ -61,15 +64,21 @@ export async function handleMonitorAlert(
   const ids = { modelId: model.id, ruleId: rule.id };
   if (!first) return { handled: 'duplicate', ...ids };
   if (s.condition === 'Resolved') return { handled: 'resolved', ...ids };
-  const start = await startQuarantineModel(client, {
-    modelId: model.id,
-    ruleId: rule.id,
-    correlationId,
-    requestedBy: `warden (alert ${s.monitorRuleName})`.slice(0, 256),
-    reason: `Monitor alert ${s.monitorRuleName} fired`,
-    signal: { kind: 'alert', ref: s.alertId.slice(0, 1024), metricValue: s.metricValue },
-  });
-  return { handled: 'started', start, ...ids };
+  try {
+    const start = await startQuarantineModel(client, {
+      modelId: model.id,
+      ruleId: rule.id,
+      correlationId,
+      requestedBy: `warden (alert ${s.monitorRuleName})`.slice(0, 256),
+      reason: `Monitor alert ${s.monitorRuleName} fired`,
+      signal: { kind: 'alert', ref: s.alertId.slice(0, 1024), metricValue: s.metricValue },
+    });
+    return { handled: 'started', start, ...ids };
+  } catch (error) {
+    // The start failed (transient): give the receipt back so the action group's retry is processed, not deduped.
+    await store.events.forgetReceipt(receipt, 'monitor:alert').catch(() => undefined);
+    throw error;
+  }
 }
 
 export type EventHandlingResult =
@@ -106,39 +115,41 @@ export async function handleMlEvent(
     return { handled: 'invalid', reason: signal.reason };
   }
   if (signal.kind === 'ignore') return { handled: 'ignored', reason: signal.reason };
-  if (!(await store.events.firstReceipt(signal.eventId, source)))
-    return { handled: 'duplicate', reason: 'event already handled' };
-  const rules = (await store.alertRules.list()).filter(
-    (r) =>
-      r.monitor_name !== null &&
-      r.monitor_name.toLowerCase() === signal.monitorName.toLowerCase() &&
-      (signal.workspaceId === '' || sameArmId(workspaceOf(r.target), signal.workspaceId)),
-  );
-  if (rules.length === 0) {
-    const reason = `monitor ${signal.monitorName} maps to no alert rule`;
-    await store.events.recordPoison({ source, messageId: signal.eventId, reason, body: safeBody(event) });
-    return { handled: 'ignored', reason };
-  }
-  const starts: StartOutcome[] = [];
-  for (const rule of rules)
-    starts.push(
-      await startQuarantineModel(client, {
-        modelId: rule.model_id,
-        ruleId: rule.id,
-        correlationId: `event-${signal.eventId}`.slice(0, 128),
-        requestedBy: `warden (event ${signal.eventId})`.slice(0, 256),
-        reason:
-          signal.kind === 'monitor-breach'
-            ? `model monitor ${signal.monitorName} breached${signal.signal ? ` (signal ${signal.signal})` : ''}`
-            : `dataset drift ${signal.monitorName} detected`,
-        signal: {
-          kind: signal.kind === 'monitor-breach' ? 'monitor-run' : 'dataset-drift',
-          ref: signal.eventId,
-          metricValue: signal.kind === 'dataset-drift' ? signal.driftCoefficient : null,
-        },
-      }),
+  // A failure after the receipt (the rules read, a start) gives it back: Event Grid's redelivery is then processed.
+  const done = await store.events.handleOnce(signal.eventId, source, async (): Promise<EventHandlingResult> => {
+    const rules = (await store.alertRules.list()).filter(
+      (r) =>
+        r.monitor_name !== null &&
+        r.monitor_name.toLowerCase() === signal.monitorName.toLowerCase() &&
+        (signal.workspaceId === '' || sameArmId(workspaceOf(r.target), signal.workspaceId)),
     );
-  return { handled: 'started', starts, reason: `monitor ${signal.monitorName}` };
+    if (rules.length === 0) {
+      const reason = `monitor ${signal.monitorName} maps to no alert rule`;
+      await store.events.recordPoison({ source, messageId: signal.eventId, reason, body: safeBody(event) });
+      return { handled: 'ignored', reason };
+    }
+    const starts: StartOutcome[] = [];
+    for (const rule of rules)
+      starts.push(
+        await startQuarantineModel(client, {
+          modelId: rule.model_id,
+          ruleId: rule.id,
+          correlationId: `event-${signal.eventId}`.slice(0, 128),
+          requestedBy: `warden (event ${signal.eventId})`.slice(0, 256),
+          reason:
+            signal.kind === 'monitor-breach'
+              ? `model monitor ${signal.monitorName} breached${signal.signal ? ` (signal ${signal.signal})` : ''}`
+              : `dataset drift ${signal.monitorName} detected`,
+          signal: {
+            kind: signal.kind === 'monitor-breach' ? 'monitor-run' : 'dataset-drift',
+            ref: signal.eventId,
+            metricValue: signal.kind === 'dataset-drift' ? signal.driftCoefficient : null,
+          },
+        }),
+      );
+    return { handled: 'started', starts, reason: `monitor ${signal.monitorName}` };
+  });
+  return done?.value ?? { handled: 'duplicate', reason: 'event already handled' };
 }
 
 /**
@@ -163,20 +174,24 @@ export async function handleEndpointWrite(
   );
   if (held.length === 0) return { handled: 'ignored', reason: `no held version on ${endpoint}` };
   const id = typeof e.id === 'string' && e.id.length > 0 ? e.id : null;
-  if (id && !(await store.events.firstReceipt(id, 'eventgrid:arm:models')))
-    return { handled: 'duplicate', reason: 'event already handled' };
-  const starts: StartOutcome[] = [];
-  for (const m of held)
-    starts.push(
-      await startQuarantineModel(client, {
-        modelId: m.id,
-        correlationId: `event-${id ?? 'endpoint-write'}`.slice(0, 128),
-        requestedBy: `warden (event ${id ?? 'endpoint write'})`.slice(0, 256),
-        reason: `write on ${endpoint}: held versions re-asserted at 0%`,
-        signal: { kind: 'hold', ref: id },
-      }),
-    );
-  return { handled: 'started', starts, reason: `write on ${endpoint}` };
+  const reassert = async (): Promise<EventHandlingResult> => {
+    const starts: StartOutcome[] = [];
+    for (const m of held)
+      starts.push(
+        await startQuarantineModel(client, {
+          modelId: m.id,
+          correlationId: `event-${id ?? 'endpoint-write'}`.slice(0, 128),
+          requestedBy: `warden (event ${id ?? 'endpoint write'})`.slice(0, 256),
+          reason: `write on ${endpoint}: held versions re-asserted at 0%`,
+          signal: { kind: 'hold', ref: id },
+        }),
+      );
+    return { handled: 'started', starts, reason: `write on ${endpoint}` };
+  };
+  if (!id) return reassert();
+  // A start that fails gives the receipt back: Event Grid's redelivery is then processed.
+  const done = await store.events.handleOnce(id, 'eventgrid:arm:models', reassert);
+  return done?.value ?? { handled: 'duplicate', reason: 'event already handled' };
 }
 
 /** The SQL trigger on `alert_rules`: every change (insert, update, delete) → syncAlertRules for the row. */

@@ -167,7 +167,7 @@ export async function handleKeyVaultEvent(
   client: OrchestrationClient,
   event: unknown,
 ): Promise<KeyVaultEventHandling> {
-  const { store, vault } = deps;
+  const { store } = deps;
   const parsed = KeyVaultEventSchema.safeParse(event);
   const rawId = (event as { id?: unknown } | null)?.id;
   if (
@@ -184,7 +184,18 @@ export async function handleKeyVaultEvent(
     return { handled: 'invalid', reason };
   }
   const e = parsed.data;
-  if (!(await store.events.firstReceipt(e.id, SOURCE))) return { handled: 'duplicate' };
+  // A failure after the receipt (a vault read, the start) gives it back: Event Grid's redelivery is then processed.
+  const done = await store.events.handleOnce(e.id, SOURCE, () => actOnKeyVaultEvent(deps, client, e));
+  return done?.value ?? { handled: 'duplicate' };
+}
+
+/** A valid Key Vault secret event, seen for the first time (see {@link handleKeyVaultEvent}). */
+async function actOnKeyVaultEvent(
+  deps: KeyVaultEventDeps,
+  client: OrchestrationClient,
+  e: z.infer<typeof KeyVaultEventSchema>,
+): Promise<KeyVaultEventHandling> {
+  const { store, vault } = deps;
   const vaultName = e.data.VaultName.toLowerCase();
   const name = e.data.ObjectName.toLowerCase();
   const refs = (await store.secretReferences.list()) as StoredRef[];

@@ -41,6 +41,30 @@ test('a receipt waits (without blocking the event loop) for a write held open by
   }
 });
 
+test('handleOnce runs a handler once per event id, and gives the receipt back when the handler throws', async () => {
+  const t = tempStore('warden-events-');
+  try {
+    let runs = 0;
+    await assert.rejects(
+      t.store.events.handleOnce('evt-t', 'eventgrid', () => {
+        runs += 1;
+        return Promise.reject(new Error('transient'));
+      }),
+      /transient/,
+    );
+    assert.equal(t.count('event_receipts'), 0, 'the receipt was given back');
+    const ok = await t.store.events.handleOnce('evt-t', 'eventgrid', () => Promise.resolve(++runs));
+    assert.deepEqual(ok, { value: 2 });
+    assert.equal(await t.store.events.handleOnce('evt-t', 'eventgrid', () => Promise.resolve(++runs)), undefined);
+    assert.equal(runs, 2, 'the duplicate ran nothing');
+    // another source's receipt for the same id is its own
+    await t.store.events.forgetReceipt('evt-t', 'servicebus');
+    assert.equal(t.count('event_receipts'), 1);
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('poison messages are kept with their reason', async () => {
   const t = tempStore('warden-events-');
   try {

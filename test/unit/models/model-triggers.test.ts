@@ -143,6 +143,41 @@ describe('model triggers (alert webhook, ML events, endpoint writes, models rows
     assert.equal(started.length, 1);
   });
 
+  test('a start that fails gives the receipt back: the redelivered alert and ML event are processed, not deduped', async () => {
+    let failures = 1;
+    const flaky: OrchestrationClient = {
+      ...client,
+      startNew: (name, o) => {
+        if (failures > 0) {
+          failures -= 1;
+          return Promise.reject(new Error('durable extension unreachable'));
+        }
+        return client.startNew(name, o);
+      },
+    };
+    const fired = alert('warden-ar-fraud-accuracy', 'Fired', 'a-flaky');
+    await assert.rejects(handleMonitorAlert(store, flaky, fired, 'monitor'), /unreachable/);
+    const retried = await handleMonitorAlert(store, flaky, fired, 'monitor');
+    assert.equal(retried.handled, 'started');
+    assert.equal((await handleMonitorAlert(store, flaky, fired, 'monitor')).handled, 'duplicate');
+    const ev = {
+      id: 'e-flaky',
+      topic: WS,
+      eventType: 'Microsoft.MachineLearningServices.RunStatusChanged',
+      subject: 'experiments/x/runs/y',
+      data: {
+        ExperimentName: 'fraud-detector-monitor',
+        RunStatus: 'Failed',
+        RunTags: { azureml_modelmonitor_threshold_breached: "The signal 's1' has failed due to …" },
+      },
+    };
+    failures = 1;
+    await assert.rejects(handleMlEvent(store, flaky, ev), /unreachable/);
+    assert.equal((await handleMlEvent(store, flaky, ev)).handled, 'started');
+    assert.equal((await handleMlEvent(store, flaky, ev)).handled, 'duplicate');
+    assert.equal(started.length, 2, 'one start each, after the failed one');
+  });
+
   test('an endpoint write re-asserts held versions only when one is held', async () => {
     const write = (id: string) => ({
       id,

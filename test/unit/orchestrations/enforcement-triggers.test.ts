@@ -59,6 +59,30 @@ describe('enforcement triggers (event handler, sweep)', () => {
     assert.equal((started[0]?.input as { requestedBy: string }).requestedBy, 'warden (event e-1)');
   });
 
+  test('a start that fails gives the receipt back, so the redelivery Event Grid makes is processed', async () => {
+    started.length = 0;
+    let fail = true;
+    const flaky: OrchestrationClient = {
+      ...client,
+      startNew: (name, o) => {
+        if (fail) {
+          fail = false;
+          return Promise.reject(new Error('durable extension unreachable'));
+        }
+        return client.startNew(name, o);
+      },
+    };
+    const ev = event(
+      'e-flaky',
+      `${RG}/providers/Microsoft.Authorization/roleAssignments/0b7e3d9c-64a4-4b36-9a53-0d1f8d6e2a11`,
+      'Microsoft.Authorization/roleAssignments/write',
+    );
+    await assert.rejects(handleResourceEvent(store, flaky, ev), /unreachable/);
+    assert.equal((await handleResourceEvent(store, flaky, ev)).handled, 'started');
+    assert.deepEqual(await handleResourceEvent(store, flaky, ev), { handled: 'duplicate' });
+    assert.equal(started.length, 1);
+  });
+
   test('a write on the raw-data account starts enforceNetwork; an ungoverned resource is dismissed cheaply', async () => {
     started.length = 0;
     assert.equal(
