@@ -6,6 +6,7 @@ import './orchestrations-http';
 import './enforcement-http';
 import './secrets-http';
 import './models-http';
+import './poison-http';
 import './status-http';
 import './openapi-http';
 import './audit-head-timer';

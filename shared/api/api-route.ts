@@ -19,7 +19,8 @@ export type ApiCapability =
   | 'health'
   | 'enforcement'
   | 'secrets'
-  | 'models';
+  | 'models'
+  | 'poison';
 
 /** How a route treats `If-Match`. */
 export type IfMatchPolicy =

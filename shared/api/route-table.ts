@@ -9,6 +9,7 @@ import { METADATA_ROUTES } from './metadata/metadata-routes';
 import { MODEL_ROUTES } from './models/model-routes';
 import { buildOpenApiDocument } from './openapi';
 import { ORCHESTRATION_ROUTES } from './orchestrations/orchestration-routes';
+import { POISON_ROUTES } from './poison/poison-routes';
 import { SECRET_ROUTES } from './secrets/secret-routes';
 import { STATUS_ROUTES } from './status/status-routes';
 
@@ -36,7 +37,7 @@ const OPENAPI_ROUTE: AnyApiRoute = defineRoute({
  * `functions/api/*` registers exactly these, the OpenAPI document is generated from them and the route × role
  * test walks them.
  *
- * Roles: Warden.Reader reads (status, orchestrations, metadata, approvals, audit query, OpenAPI); Warden.Operator decides
+ * Roles: Warden.Reader reads (status, orchestrations, metadata, approvals, audit query, poison messages, OpenAPI); Warden.Operator decides
  * approvals and triggers the enforcement remediations (reconcile access, enforce network); Warden.PolicyAdmin writes metadata;
  * Warden.Auditor exports the audit log and verifies its chain. Only health is anonymous.
  */
@@ -48,6 +49,7 @@ export const API_ROUTES: readonly AnyApiRoute[] = [
   ...ENFORCEMENT_ROUTES,
   ...MODEL_ROUTES,
   ...SECRET_ROUTES,
+  ...POISON_ROUTES,
   ...STATUS_ROUTES,
   OPENAPI_ROUTE,
 ];

@@ -1,3 +1,5 @@
+import { redactSecrets } from '../domain/redact-secrets';
+import { columnText } from './database';
 import type { StoreBackend } from './store-backend';
 
 /** A message that can never succeed, kept with its reason instead of being lost. */
@@ -5,8 +7,30 @@ export interface PoisonMessage {
   readonly source: string;
   readonly messageId: string | null;
   readonly reason: string;
-  /** The payload as received (text). Never put secret values here; payloads of Warden's queues carry none. */
+  /**
+   * The payload as received (text). Payloads of Warden's queues and events carry no secret values, but an invalid one
+   * comes from whoever could send it: {@link EventReceipts.recordPoison} redacts credential-looking values before
+   * storing it.
+   */
   readonly body: string | null;
+}
+
+/** A stored poison message: its id (ascending in recording order) and when it was recorded. */
+export interface PoisonRecord extends PoisonMessage {
+  readonly id: number;
+  readonly receivedAt: string;
+}
+
+/** Filters and position of a poison listing (newest first). */
+export interface PoisonQuery {
+  /** Exact source (`servicebus:warden-commands`, `eventgrid:keyvault`, `monitor:alert-webhook`, …). */
+  readonly source?: string;
+  /** Only messages recorded at or after this instant (ISO 8601). */
+  readonly since?: string;
+  /** Only messages with a smaller id (the continuation: the last id of the previous page). */
+  readonly beforeId?: number;
+  /** How many to return (at most). */
+  readonly top: number;
 }
 
 /** Dedupe of at-least-once deliveries (Event Grid, Service Bus) and the poison-message record. */
@@ -77,8 +101,8 @@ export class EventReceipts {
           .values({
             source: message.source,
             message_id: message.messageId,
-            reason: message.reason,
-            body: message.body,
+            reason: redactSecrets(message.reason),
+            body: message.body === null ? null : redactSecrets(message.body),
             received_at: this.now().toISOString(),
           })
           .execute(),
@@ -86,16 +110,40 @@ export class EventReceipts {
     );
   }
 
-  async listPoison(limit = 100): Promise<(PoisonMessage & { id: number; receivedAt: string })[]> {
-    let q = this.backend.db.selectFrom('poison_messages').selectAll().orderBy('id', 'desc');
-    q = this.backend.kind === 'mssql' ? q.top(limit) : q.limit(limit);
-    return (await q.execute()).map((r) => ({
-      id: Number(r.id),
-      source: String(r.source),
-      messageId: r.message_id === null ? null : String(r.message_id),
-      reason: String(r.reason),
-      body: r.body === null ? null : String(r.body),
-      receivedAt: String(r.received_at),
-    }));
+  async listPoison(limit = 100): Promise<PoisonRecord[]> {
+    return this.queryPoison({ top: limit });
   }
+
+  /**
+   * Poison messages newest first (by id, which grows in recording order), filtered by exact source and a lower bound on
+   * the recording time, from below `beforeId`. The rows are append-only (the app may only insert), so paging by id is
+   * stable: a page never repeats or skips a row when more are recorded meanwhile.
+   */
+  async queryPoison(query: PoisonQuery): Promise<PoisonRecord[]> {
+    let q = this.backend.db.selectFrom('poison_messages').selectAll();
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    if (query.source !== undefined) q = q.where('source', '=', query.source);
+    // received_at is written as toISOString() text, so an instant in the same form compares in time order.
+    if (query.since !== undefined) q = q.where('received_at', '>=', new Date(query.since).toISOString());
+    q = q.orderBy('id', 'desc');
+    q = this.backend.kind === 'mssql' ? q.top(query.top) : q.limit(query.top);
+    return (await q.execute()).map(toPoisonRecord);
+  }
+
+  /** One poison message by id (undefined when there is none). */
+  async getPoison(id: number): Promise<PoisonRecord | undefined> {
+    const [row] = await this.backend.db.selectFrom('poison_messages').selectAll().where('id', '=', id).execute();
+    return row === undefined ? undefined : toPoisonRecord(row);
+  }
+}
+
+function toPoisonRecord(r: Record<string, unknown>): PoisonRecord {
+  return {
+    id: Number(r.id),
+    source: columnText(r.source),
+    messageId: r.message_id === null || r.message_id === undefined ? null : columnText(r.message_id),
+    reason: columnText(r.reason),
+    body: r.body === null || r.body === undefined ? null : columnText(r.body),
+    receivedAt: columnText(r.received_at),
+  };
 }

@@ -132,6 +132,13 @@ export async function sampleCall(h: ApiHarness, name: string): Promise<CallOptio
     }
     case 'getApproval':
       return { params: { id: await pendingApproval(h) } };
+    case 'listPoisonMessages':
+      return { query: { top: '5' } };
+    case 'getPoisonMessage': {
+      await h.store.events.recordPoison({ source: 'sample', messageId: null, reason: 'sample', body: null });
+      const [p] = await h.store.events.listPoison(1);
+      return { params: { id: String(p?.id ?? 0) } };
+    }
     case 'approveApproval':
     case 'rejectApproval':
       return { params: { id: await pendingApproval(h) }, body: { comment: 'looks right' } };
