@@ -1,13 +1,16 @@
 // The composition root of the model orchestrations (issue 9): the Monitor and Azure ML adapters built once from the
 // validated settings, the activity handlers paired with the catalogue's names, and the per-invocation commands of the
 // HTTP routes. The triggers under functions/models only parse and call these.
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { DurableClient } from 'durable-functions';
 
 import type { ModelCommands } from '../../shared/api/models/model-commands';
+import { ARM_AUDIENCE } from '../../shared/cloud/azure/arm-clients';
 import { AzureModelRegistry } from '../../shared/cloud/azure/model-registry';
 import { AzureMonitorAlertRules } from '../../shared/cloud/azure/monitor-alert-rules';
 import { AzureMonitorMetrics } from '../../shared/cloud/azure/monitor-metrics';
+import { AzureRoleAssignments } from '../../shared/cloud/azure/role-assignments';
 import { appSettings } from '../../shared/config/load-settings';
 import { QUARANTINE_RECHECK_MS } from '../../shared/domain/metadata/due-times';
 import { assessQuarantine, createModelActivities } from '../../shared/orchestrations/models/model-activities';
@@ -26,8 +29,15 @@ async function compose(): Promise<ModelDeps> {
     s.identity.managedIdentityClientId ? { managedIdentityClientId: s.identity.managedIdentityClientId } : {},
   );
   const registry = new AzureModelRegistry({ credential, endpoint: s.azure.armEndpoint });
+  // Role assignments and definitions are addressed by scope: the client's subscription is only a default.
+  const authorization = new AuthorizationManagementClient(credential, s.azure.subscriptionId ?? '', {
+    endpoint: s.azure.armEndpoint.replace(/\/+$/, ''),
+    credentialScopes: [`${ARM_AUDIENCE}/.default`],
+    retryOptions: { maxRetries: 3 },
+  });
   return {
     registry,
+    roleAssignments: new AzureRoleAssignments(authorization),
     metrics: new AzureMonitorMetrics({ credential, hostOverrides: s.azure.hostOverrides }),
     alertRules: new AzureMonitorAlertRules({ credential, endpoint: s.azure.armEndpoint }, async (id) =>
       /\/onlineEndpoints\//i.test(id) ? (await registry.getEndpoint(id))?.location : undefined,

@@ -9,6 +9,7 @@ import type { RecordOf } from '../../domain/metadata/metadata-tables';
 import { type BreachEvidence, checkRecovery, confirmBreach, type MetricPoint } from '../../domain/models/breach';
 import { checkBreaker } from '../../domain/models/circuit-breaker';
 import { evidenceSummary, STAGE_TAG, TAG_TRAFFIC } from '../../domain/models/evidence';
+import type { ScoreGrant } from '../../domain/models/score-access';
 import { sameArmId } from '../../domain/models/signals';
 import { parseTraffic, planRestore, planTraffic, type TrafficPlan } from '../../domain/models/traffic-plan';
 import { monitorDurationMinutes } from '../../domain/primitives/monitor-duration';
@@ -25,10 +26,13 @@ import {
   RecheckInputSchema,
   type RecheckResult,
   RecordModelApprovalInputSchema,
+  RestoreAccessInputSchema,
+  type RestoreAccessOutcome,
   SyncRuleInputSchema,
   type TrafficOutcome,
 } from './model-catalog';
 import { type ModelDeps, wardenActor } from './model-deps';
+import { cutScoreAccess, pendingRestores, restoreScoreAccess, type ScoreCutOutcome } from './score-access-cut';
 
 type ModelRow = RecordOf<'models'>;
 type RuleRow = RecordOf<'alert_rules'>;
@@ -322,6 +326,7 @@ export function createModelActivities(deps: ModelDeps) {
       const keyAuth = endpoint.authMode === 'Key';
       let keys = false;
       let refused: string | null = null;
+      let roles: ScoreCutOutcome | null = null;
       if (keyAuth)
         try {
           await registry.regenerateKeys(model.endpoint);
@@ -331,17 +336,84 @@ export function createModelActivities(deps: ModelDeps) {
           if (!(e instanceof CloudAuthorizationError)) throw e;
           refused = `key regeneration refused: ${e.action ?? 'missing permission'}`;
         }
-      const detail = `all traffic 0%${keys ? '; both endpoint keys regenerated' : ''}${refused ? `; ${refused}` : ''}`;
+      else if (endpoint.authMode === 'AADToken') {
+        roles = await cutScoreAccess(deps, {
+          endpointId: model.endpoint,
+          modelId: model.id,
+          approvalId: input.approvalId,
+          actor: input.actor,
+          correlationId: input.correlationId,
+        });
+        refused = roles.refused;
+      }
+      const removedRoles = roles ? roles.removed.length + roles.alreadyGone.length : 0;
+      const detail = [
+        'all traffic 0%',
+        ...(keys ? ['both endpoint keys regenerated'] : []),
+        ...(roles ? [`${removedRoles} score role assignment(s) at the endpoint removed`] : []),
+        ...(roles && roles.left.length > 0 ? [`${roles.left.length} inherited score grant(s) left`] : []),
+        ...(refused ? [refused] : []),
+      ].join('; ');
+      const strip = (gs: readonly ScoreGrant[]) =>
+        gs.map((g) => ({
+          assignmentId: g.assignmentId,
+          principalId: g.principalId,
+          principalType: g.principalType,
+          roleName: g.roleName,
+          scope: g.scope,
+        }));
       await store.audit.append({
         actor: input.actor,
         action: 'model.access.cut',
         target: model.endpoint,
         before: { traffic: endpoint.traffic },
-        after: { traffic, keysRegenerated: keys, refused, approvalId: input.approvalId, modelId: model.id },
+        after: {
+          traffic,
+          authMode: endpoint.authMode,
+          keysRegenerated: keys,
+          ...(roles
+            ? {
+                rolesRemoved: strip([...roles.removed, ...roles.alreadyGone]),
+                left: strip(roles.left),
+                unresolved: strip(roles.unresolved),
+              }
+            : {}),
+          refused,
+          approvalId: input.approvalId,
+          modelId: model.id,
+        },
         reason: `approved access cut (${input.approvalId}): no good deployment remains — ${detail}`,
         correlationId: input.correlationId,
       });
       return { status: refused ? 'partial' : 'applied', detail };
+    },
+
+    [MODEL_ACTIVITIES.restoreAccess.name]: async (raw: unknown): Promise<RestoreAccessOutcome> => {
+      const input = parseInput(MODEL_ACTIVITIES.restoreAccess.name, RestoreAccessInputSchema, raw);
+      const model = await requireModel(deps, input.modelId);
+      const pending = await pendingRestores(deps, model.endpoint);
+      if (pending.length === 0)
+        return { status: 'none', detail: 'no score role assignment was removed by an access cut' };
+      if (deps.settings.killSwitch) {
+        await store.audit.append({
+          actor: input.actor,
+          action: 'model.access.restore.report-only',
+          target: model.endpoint,
+          after: { pending: pending.length, modelId: model.id },
+          reason: `kill switch engaged: ${pending.length} score role assignment(s) would be restored`,
+          correlationId: input.correlationId,
+        });
+        return { status: 'report-only', detail: 'kill switch engaged' };
+      }
+      const r = await restoreScoreAccess(deps, {
+        endpointId: model.endpoint,
+        modelId: model.id,
+        actor: input.actor,
+        correlationId: input.correlationId,
+      });
+      if (!r) return { status: 'none', detail: 'nothing to restore' };
+      const detail = `${r.restored.length} restored, ${r.existing.length} already there, ${r.skipped.length} not restorable${r.refused ? `; ${r.refused}` : ''}`;
+      return { status: r.refused ? 'partial' : 'restored', detail };
     },
 
     [MODEL_ACTIVITIES.recordApproval.name]: async (raw: unknown): Promise<{ approvalId: string; created: boolean }> => {

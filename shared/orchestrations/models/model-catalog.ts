@@ -94,6 +94,20 @@ export const CutAccessInputSchema = z.strictObject({
 });
 export type CutAccessInput = z.input<typeof CutAccessInputSchema>;
 
+/** Release: recreate the score role assignments an access cut removed from the model's endpoint. */
+export const RestoreAccessInputSchema = z.strictObject({
+  modelId: RowIdSchema,
+  correlationId: CorrelationIdSchema,
+  actor: ActorSchema,
+});
+export type RestoreAccessInput = z.input<typeof RestoreAccessInputSchema>;
+
+/** What the restore did: `none` (nothing recorded as removed), `restored`, `partial` (some refused), `report-only`. */
+export interface RestoreAccessOutcome {
+  readonly status: 'none' | 'restored' | 'partial' | 'report-only' | 'endpoint-missing';
+  readonly detail: string;
+}
+
 export const RecordModelApprovalInputSchema = z.strictObject({
   /** `models/<id>` or `models/circuit-breaker`. */
   target: z.string().min(1).max(1024),
@@ -192,6 +206,7 @@ export interface ModelRunResult {
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 const INSIGHTS = 'Microsoft.Insights';
+const AUTHZ = 'Microsoft.Authorization';
 
 export const MODEL_READ_PERMISSIONS = [
   `${ML}/models/versions/read`,
@@ -278,10 +293,22 @@ export const MODEL_ACTIVITIES = {
       `${ML}/onlineEndpoints/read`,
       `${ML}/onlineEndpoints/write`,
       `${ML}/onlineEndpoints/regenerateKeys/action`,
+      `${AUTHZ}/roleAssignments/read`,
+      `${AUTHZ}/roleDefinitions/read`,
+      `${AUTHZ}/roleAssignments/delete`,
     ],
     supportsDryRun: false,
     description:
-      'Approved: the endpoint stops serving (all traffic 0%, keys regenerated for key-auth endpoints); audited.',
+      'Approved: the endpoint stops serving (all traffic 0%; keys regenerated for key-auth endpoints, score role assignments at the endpoint removed for AADToken ones); audited.',
+  }),
+  restoreAccess: entry({
+    name: 'model-restore-access',
+    kind: 'activity',
+    input: RestoreAccessInputSchema,
+    permissions: [`${AUTHZ}/roleAssignments/read`, `${AUTHZ}/roleAssignments/write`],
+    supportsDryRun: false,
+    description:
+      'Release: recreates the score role assignments an access cut removed from the endpoint (same principal, role, scope; deterministic names); audited.',
   }),
   recordApproval: entry({
     name: 'model-record-approval',

@@ -2,6 +2,7 @@ import type { AlertRulesPort } from '../../cloud/ports/alert-rules.port';
 import type { MetricsPort } from '../../cloud/ports/metrics.port';
 import type { ModelRegistryPort } from '../../cloud/ports/model-registry.port';
 import type { Notifier } from '../../cloud/ports/notifier';
+import type { RoleAssignmentsPort } from '../../cloud/ports/role-assignments.port';
 import type { Clock } from '../../domain/clock';
 import type { BreakerSettings } from '../../domain/models/circuit-breaker';
 import type { MetadataStore } from '../../metadata/metadata-store';
@@ -21,6 +22,8 @@ export interface ModelSettings {
 
 export interface ModelDeps {
   readonly registry: ModelRegistryPort;
+  /** Role assignments (the access-enforcement adapter): the access cut of AADToken endpoints and its restore. */
+  readonly roleAssignments: RoleAssignmentsPort;
   readonly metrics: MetricsPort;
   readonly alertRules: AlertRulesPort;
   readonly store: MetadataStore;

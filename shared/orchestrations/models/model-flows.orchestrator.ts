@@ -17,6 +17,7 @@ import {
   type RecheckResult,
   type ReleaseModelInput,
   ReleaseModelInputSchema,
+  type RestoreAccessOutcome,
   type RetireModelInput,
   RetireModelInputSchema,
   type SyncAlertRulesInput,
@@ -307,11 +308,26 @@ export const releaseModelOrchestrator: OrchestrationHandler = function* (
     correlationId,
     actor,
   })) as TrafficOutcome;
+  // The endpoint serves again: give back the score role assignments an access cut removed (AADToken endpoints).
+  const access =
+    traffic.status === 'applied' || traffic.status === 'unchanged'
+      ? ((yield context.df.callActivityWithRetry(MODEL_ACTIVITIES.restoreAccess.name, RETRY, {
+          modelId,
+          correlationId,
+          actor,
+        })) as RestoreAccessOutcome)
+      : null;
   yield notify(
     context,
     'Warden.Model.Released',
     target(modelId),
-    { modelId, mode: input.mode, traffic: traffic.traffic, trafficStatus: traffic.status },
+    {
+      modelId,
+      mode: input.mode,
+      traffic: traffic.traffic,
+      trafficStatus: traffic.status,
+      ...(access && access.status !== 'none' ? { accessRestore: access.status } : {}),
+    },
     correlationId,
   );
   return yield* finish(context, input, { modelId, status: 'released', reason: input.reason, traffic }, (s) => ({

@@ -36,6 +36,8 @@ const USED_AT: Record<string, string> = {
   'Microsoft.MachineLearningServices': `${WORKSPACE}/onlineEndpoints/fraud-scoring`,
   'Microsoft.Insights': `${RG}/providers/Microsoft.Insights/metricAlerts/warden-ar-fraud-accuracy`,
   'Microsoft.OperationalInsights': `${RG}/providers/Microsoft.OperationalInsights/workspaces/law-fraud`,
+  // The access cut of an AADToken endpoint removes (and the release restores) score role assignments at the endpoint.
+  'Microsoft.Authorization': `${WORKSPACE}/onlineEndpoints/fraud-scoring`,
 };
 const MODEL_GRANT = new RegExp(`^(${Object.keys(MODEL_ORCHESTRATIONS).join('|')}):`);
 const BOOTSTRAP_GRANT = /^bootstrap \(launcher, local only\): create the action group warden-alerts/;
@@ -88,6 +90,8 @@ describe('least privilege: model catalogue permissions vs the grants of Warden i
     for (const o of Object.values(MODEL_ORCHESTRATIONS)) assert.deepEqual(o.permissions, [], o.name);
     assert.ok(declared.includes('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/regenerateKeys/action'));
     assert.ok(MODEL_ACTIVITIES.syncRule.permissions.includes('Microsoft.Insights/actionGroups/read'));
+    assert.ok(MODEL_ACTIVITIES.cutAccess.permissions.includes('Microsoft.Authorization/roleAssignments/delete'));
+    assert.ok(MODEL_ACTIVITIES.restoreAccess.permissions.includes('Microsoft.Authorization/roleAssignments/write'));
     for (const a of declared) assert.match(a, /^Microsoft\.[A-Za-z]+\/[A-Za-z/]+\/(read|write|delete|action)$/i, a);
   });
 
