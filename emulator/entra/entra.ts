@@ -1,11 +1,13 @@
 /**
  * Entra ID for the emulated tenant: OpenID configuration (v2 and v1), JWKS, the v2 and v1 token endpoints (client
- * credentials with a client secret; the resource-owner password grant for seeded users, which the local CLI uses),
- * and the App Service managed identity endpoint that `@azure/identity` uses on Functions (IDENTITY_ENDPOINT /
+ * credentials with a client secret; the resource-owner password grant for seeded users, which the local CLI uses;
+ * the device authorization grant, completed through the admin API), and the App Service managed identity endpoint that `@azure/identity` uses on Functions (IDENTITY_ENDPOINT /
  * IDENTITY_HEADER), so `DefaultAzureCredential` / `ManagedIdentityCredential` work unchanged.
  */
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+
+import { z } from 'zod';
 
 import { armError, EmulatorHttpError, entraError } from '../core/errors';
 import type {
@@ -19,11 +21,26 @@ import type {
   EmulatorResponse,
   Router,
 } from '../core/module';
+import {
+  DEVICE_CODE_GRANTS,
+  DEVICE_CODE_INTERVAL_SECONDS,
+  type DeviceCodeFlow,
+  DeviceCodes,
+  normalizeUserCode,
+} from './device-code';
 import { type AppRegistration, DirectoryStore, FIRST_PARTY, stableGuid } from './directory';
 import type { SigningKey } from './signing-key';
 import { ARM_AUDIENCES, callerFromClaims, type ResolvedResource, TokenService } from './token-service';
 
 export const MSI_API_VERSION = '2019-08-01';
+
+const completeSchema = z
+  .object({
+    user_code: z.string().trim().min(1).max(64),
+    user: z.string().trim().min(1).max(256).optional(),
+    deny: z.boolean().optional(),
+  })
+  .strict();
 
 export interface EntraOptions {
   tenantId: string;
@@ -37,6 +54,8 @@ export interface EntraOptions {
 export class Entra implements Directory {
   readonly store: DirectoryStore;
   readonly tokens: TokenService;
+  /** Pending device-code sign-ins (in memory). */
+  readonly deviceCodes: DeviceCodes;
   defaultManagedIdentityAppId: string | undefined;
 
   private readonly key: SigningKey;
@@ -52,6 +71,7 @@ export class Entra implements Directory {
     this.tokens = new TokenService(key, this.store, clock, options.tenantId, baseUrl, options.tokenLifetimeSeconds);
     this.defaultManagedIdentityAppId = options.defaultManagedIdentityAppId;
     this.key = key;
+    this.deviceCodes = new DeviceCodes(clock);
   }
 
   get tenantId(): string {
@@ -211,6 +231,16 @@ export class Entra implements Directory {
     router.get('/discovery/keys', (r) => this.jwks(r), e);
     router.post('/{tenant}/oauth2/v2.0/token', (r) => this.token(r, 2), e);
     router.post('/{tenant}/oauth2/token', (r) => this.token(r, 1), e);
+    router.post('/{tenant}/oauth2/v2.0/devicecode', (r) => this.deviceAuthorization(r), e);
+    router.get('/devicelogin', () => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body:
+        'The local Azure emulator has no sign-in page. Complete a device code through its admin API, e.g.\n' +
+        '  warden plane POST /entra/devicecode/complete -d \'{"user_code": "<code>", "user": "ada@contoso.example"}\'\n' +
+        '(or POST /admin/entra/devicecode/complete with the x-emulator-admin-key header; "deny": true declines).\n',
+    }));
+    router.post('/admin/entra/devicecode/complete', (r) => this.completeDeviceCode(r, ctx));
     router.add(
       ['GET', 'POST'],
       '/{tenant}/oauth2/v2.0/authorize',
@@ -379,15 +409,8 @@ export class Entra implements Directory {
       );
     }
     const client = this.store.getApp(clientId);
-    if (!client || client.managedIdentity) {
-      throw entraError(
-        400,
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${this.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-        now,
-      );
-    }
+    if (!client || client.managedIdentity) throw this.unknownClient(clientId, now);
+    if (DEVICE_CODE_GRANTS.includes(grant) && version === 2) return this.deviceCodeToken(form, client, now);
     if (grant !== 'client_credentials' && grant !== 'password') {
       throw entraError(
         400,
@@ -554,6 +577,241 @@ export class Entra implements Directory {
             access_token: issued.token,
           };
     return { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }, body };
+  }
+
+  /**
+   * `POST /{tenant}/oauth2/v2.0/devicecode` (`client_id`, `scope`): starts a device-code sign-in for a public client
+   * of this tenant. The answer has Entra's fields; `verification_uri` is the emulator's `/devicelogin`, which explains
+   * how to complete the code (there is no sign-in page: `POST /admin/entra/devicecode/complete`).
+   */
+  private deviceAuthorization(req: EmulatorRequest): EmulatorResponse {
+    this.checkTenant(req);
+    const now = this.clock.nowIso();
+    const missing = (name: string) =>
+      entraError(
+        400,
+        'invalid_request',
+        900144,
+        `The request body must contain the following parameter: '${name}'.`,
+        now,
+      );
+    if (req.contentType !== 'application/x-www-form-urlencoded' || !req.body || typeof req.body !== 'object') {
+      throw missing('client_id');
+    }
+    const form = req.body as Record<string, string>;
+    if (!form.client_id) throw missing('client_id');
+    const client = this.store.getApp(form.client_id);
+    if (!client || client.managedIdentity) throw this.unknownClient(form.client_id, now);
+    if (!client.publicClient) {
+      // Entra's answer when an app that is not a public client (no "Allow public client flows") uses a public flow.
+      throw entraError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        now,
+      );
+    }
+    const resource = this.requestedResource(form, 2, false, now);
+    const requested = (form.scope ?? '').split(/\s+/).filter(Boolean);
+    const first = requested.find((s) => !['openid', 'profile', 'offline_access', 'email'].includes(s))!;
+    const resourceName = first.endsWith('/.default')
+      ? first.slice(0, -'/.default'.length)
+      : first.slice(0, first.lastIndexOf('/'));
+    const flow = this.deviceCodes.start({
+      clientId: client.appId,
+      resourceName,
+      resource,
+      oidcScopes: ['openid', 'profile', 'email'].filter((s) => requested.includes(s)),
+    });
+    if (!flow) {
+      throw entraError(
+        429,
+        'temporarily_unavailable',
+        50196,
+        'The server terminated an operation because it encountered a client request loop. Please contact your app vendor.',
+        now,
+      );
+    }
+    const verificationUri = `${this.baseUrl()}/devicelogin`;
+    return {
+      status: 200,
+      headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
+      body: {
+        user_code: flow.userCode,
+        device_code: flow.deviceCode,
+        verification_uri: verificationUri,
+        expires_in: Math.round((flow.expiresAt - flow.createdAt) / 1000),
+        interval: DEVICE_CODE_INTERVAL_SECONDS,
+        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${flow.userCode} to authenticate.`,
+      },
+    };
+  }
+
+  /** The v2 token endpoint's device-code grant: Entra's polling errors until the code is completed, then one token. */
+  private deviceCodeToken(form: Record<string, string>, client: AppRegistration, now: string): EmulatorResponse {
+    const deviceCode = form.device_code;
+    if (!deviceCode) {
+      throw entraError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'device_code'.",
+        now,
+      );
+    }
+    const flow = this.deviceCodes.byDevice(deviceCode);
+    if (!flow || flow.clientId.toLowerCase() !== client.appId.toLowerCase()) {
+      throw entraError(
+        400,
+        'bad_verification_code',
+        70018,
+        `The provided device_code was not issued to application '${client.appId}' by this tenant.`,
+        now,
+      );
+    }
+    if (flow.state === 'redeemed') {
+      throw entraError(
+        400,
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+        now,
+      );
+    }
+    if (flow.state === 'declined') {
+      throw entraError(400, 'authorization_declined', 65004, 'User declined to consent to access the app.', now);
+    }
+    if (this.deviceCodes.expired(flow)) {
+      throw entraError(400, 'expired_token', 70019, 'Verification code expired. Have the user retry the sign-in.', now);
+    }
+    if (flow.state === 'pending') {
+      throw entraError(
+        400,
+        'authorization_pending',
+        70016,
+        'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+        now,
+      );
+    }
+    return this.redeemDeviceCode(flow, client, form.client_info === '1', now);
+  }
+
+  private redeemDeviceCode(
+    flow: DeviceCodeFlow,
+    client: AppRegistration,
+    clientInfo: boolean,
+    now: string,
+  ): EmulatorResponse {
+    const user = flow.userId ? this.store.getPrincipal(flow.userId) : undefined;
+    this.deviceCodes.finish(flow, 'redeemed', flow.userId);
+    if (!user || user.type !== 'User') {
+      throw entraError(
+        400,
+        'invalid_grant',
+        50034,
+        `The user account ${flow.userId ?? '(none)'} does not exist in the ${this.tenantId} directory.`,
+        now,
+      );
+    }
+    const upn = user.userPrincipalName ?? user.id;
+    const scp = 'user_impersonation';
+    const issued = this.tokens.issue({
+      oid: user.id,
+      clientAppId: client.appId,
+      clientAuth: '0',
+      resource: flow.resource,
+      user: { name: user.displayName, upn, scp },
+    });
+    // No refresh_token: the emulator's token endpoint serves no refresh-token grant (offline_access is not granted).
+    const body: Record<string, unknown> = {
+      token_type: 'Bearer',
+      scope: [`${flow.resourceName}/${scp}`, ...flow.oidcScopes].join(' '),
+      expires_in: issued.expiresIn,
+      ext_expires_in: issued.expiresIn,
+      access_token: issued.token,
+    };
+    if (flow.oidcScopes.includes('openid')) {
+      body.id_token = this.tokens.issueIdToken({
+        oid: user.id,
+        clientAppId: client.appId,
+        name: user.displayName,
+        upn,
+      });
+    }
+    if (clientInfo) {
+      body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: this.tenantId })).toString('base64url');
+    }
+    return { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }, body };
+  }
+
+  /**
+   * `POST /admin/entra/devicecode/complete {user_code, user?, deny?}`: what a person does in the browser — enters the
+   * code, signs in as `user` (object id or UPN of a seeded user) and approves, or declines (`deny: true`).
+   */
+  private completeDeviceCode(req: EmulatorRequest, ctx: EmulatorContext): EmulatorResponse {
+    const parsed = completeSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw armError(
+        400,
+        'InvalidRequestContent',
+        `The request content is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const b = parsed.data;
+    if (!b.deny && !b.user) {
+      throw armError(400, 'InvalidRequestContent', "'user' (a user's object id or UPN) is required to approve a code.");
+    }
+    const flow = this.deviceCodes.byUser(b.user_code);
+    const shown = normalizeUserCode(b.user_code);
+    if (!flow) throw armError(404, 'DeviceCodeNotFound', `No device-code sign-in has the user code '${shown}'.`);
+    if (this.deviceCodes.expired(flow)) {
+      throw armError(
+        400,
+        'DeviceCodeExpired',
+        `The user code '${shown}' expired at ${new Date(flow.expiresAt).toISOString()} (emulator clock); the client must start again.`,
+      );
+    }
+    if (flow.state !== 'pending') {
+      throw armError(409, 'DeviceCodeAlreadyCompleted', `The user code '${shown}' was already ${flow.state}.`);
+    }
+    let user: DirectoryPrincipal | undefined;
+    if (b.user) {
+      const wanted = b.user.toLowerCase();
+      user = this.store
+        .listPrincipals()
+        .find(
+          (p) => p.type === 'User' && (p.id.toLowerCase() === wanted || p.userPrincipalName?.toLowerCase() === wanted),
+        );
+      if (!user) {
+        throw armError(404, 'PrincipalNotFound', `No user with the object id or UPN '${b.user}' in the directory.`);
+      }
+    }
+    this.deviceCodes.finish(flow, b.deny ? 'declined' : 'approved', user?.id);
+    ctx.log('entra.devicecode.completed', { clientId: flow.clientId, principal: user?.id, declined: !!b.deny });
+    return {
+      status: 200,
+      body: {
+        userCode: flow.userCode,
+        state: flow.state,
+        clientId: flow.clientId,
+        resource: flow.resourceName,
+        ...(user
+          ? { user: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName } }
+          : {}),
+        expiresOn: new Date(flow.expiresAt).toISOString(),
+      },
+    };
+  }
+
+  private unknownClient(clientId: string, now: string): EmulatorHttpError {
+    return entraError(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${this.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      now,
+    );
   }
 
   /** App Service managed identity protocol (2019-08-01), as Functions hosts expose it. */

@@ -186,6 +186,29 @@ export class TokenService {
     };
   }
 
+  /**
+   * A v2 OpenID Connect id_token for a signed-in user, as Entra returns it beside a delegated access token when
+   * `openid` was requested (`aud` = the client app, `iss` = the v2 issuer).
+   */
+  issueIdToken(input: { oid: string; clientAppId: string; name: string; upn: string }): string {
+    const now = Math.floor(this.clock.now() / 1000);
+    return this.key.sign({
+      aud: input.clientAppId,
+      iss: this.issuerV2,
+      iat: now,
+      nbf: now,
+      exp: now + this.lifetimeSeconds,
+      name: input.name,
+      oid: input.oid,
+      preferred_username: input.upn,
+      rh: rh(),
+      sub: input.oid,
+      tid: this.tenantId,
+      uti: uti(),
+      ver: '2.0',
+    });
+  }
+
   /** ctx.authenticate: validates the bearer token for one of `audiences` on the emulator clock. */
   authenticate(req: EmulatorRequest, audiences: string | readonly string[]): CallerIdentity {
     const auds = (typeof audiences === 'string' ? [audiences] : audiences).map(normAud);
