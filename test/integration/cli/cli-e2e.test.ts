@@ -408,6 +408,75 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
     assert.match(write.stderr, new RegExp(`needs the app role Warden\\.PolicyAdmin, which app ${appId}`));
   });
 
+  test('device code (the Azure path against the local Entra): the code on stderr, completed as Ada, then a read with that session', async () => {
+    const world = JSON.parse(readFileSync(path.join(root, 'demo', 'world.json'), 'utf8')) as {
+      warden: { cli: { appId: string } };
+    };
+    const args = [
+      'login',
+      '--device-code',
+      '--api',
+      base,
+      '--tenant',
+      emulator.endpoints.tenantId,
+      '--client-id',
+      world.warden.cli.appId,
+      '--authority-host',
+      emulator.endpoints.entraAuthorityHost,
+      '--profile',
+      'device',
+    ];
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', WARDEN_CONFIG_DIR: configDir, NODE_EXTRA_CA_CERTS: emulator.caCertPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const closed = new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    // The person reads the code the CLI printed on stderr and "types it in the browser" (the admin endpoint).
+    const userCode = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        const m = /enter the code ([A-Z0-9]+) to authenticate/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      void closed.then((code) => reject(new Error(`login ended (exit ${code}) before printing a code:\n${stderr}`)));
+    });
+    const completed = await emulator.admin('POST', '/admin/entra/devicecode/complete', {
+      user_code: userCode,
+      user: 'ada@contoso.example',
+    });
+    assert.equal(completed.status, 200, JSON.stringify(completed.body));
+    const login: CliRun = { code: await closed, stdout, stderr };
+    assert.equal(login.code, 0, show(login));
+    assert.match(login.stdout, new RegExp(`as Ada Lovelace \\(${ADA}\\)`));
+    assert.match(login.stdout, /device-code/);
+    const session = JSON.parse(readFileSync(path.join(configDir, 'session.device.json'), 'utf8')) as {
+      mode: string;
+      accessToken: string;
+      principal: { id: string; roles: string[] };
+    };
+    assert.equal(session.mode, 'device-code');
+    assert.equal(session.principal.id, ADA);
+    assert.ok(session.principal.roles.includes('Warden.PolicyAdmin'));
+    assert.ok(!login.stdout.includes(session.accessToken) && !login.stderr.includes(session.accessToken));
+    const list = await wardenWith(
+      { NODE_EXTRA_CA_CERTS: emulator.caCertPath },
+      'policies',
+      'list',
+      '--profile',
+      'device',
+      '--json',
+    );
+    assert.equal(list.code, 0, show(list));
+    assert.ok((JSON.parse(list.stdout) as { items: { id: string }[] }).items.some((p) => p.id === 'ap-ada-reader'));
+  });
+
   test('rotate, quarantine and release say "not available" (exit 7) exactly when the deployment lacks the route', async () => {
     const [ada] = Object.values(await mintApiTokens(emulator, { ada: ADA }));
     const doc = (await callApi(base, 'GET', 'openapi.json', { token: ada })).body as {
