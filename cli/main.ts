@@ -12,6 +12,7 @@ import { ENFORCEMENT_COMMANDS } from './commands/enforcement';
 import { LOGIN_COMMANDS } from './commands/login';
 import { METADATA_COMMANDS } from './commands/metadata';
 import { PLANE_COMMANDS } from './commands/plane';
+import { POISON_COMMANDS } from './commands/poison';
 import { type CliIo, createContext, type Ctx } from './context';
 import { CliError, EXIT } from './errors';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandSpec<Ctx>[] = [
   ...ENFORCEMENT_COMMANDS,
   ...APPROVAL_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...POISON_COMMANDS,
   ...PLANE_COMMANDS,
 ];
 

@@ -2,6 +2,7 @@
 // as built by the documented @azure/service-bus example), processed by the real app (functions/index.ts) against
 // the emulator: session order, poison messages, and dead-lettering after the max delivery count.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -320,6 +321,63 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
     for (const id of ['e2e-bad-json', 'e2e-bad-field', 'e2e-bad-session'])
       assert.equal(poison(id).length, 1, `${id} was handled once`);
     assert.equal(accepted(RG).filter((r) => /e2e-bad/.test(r.after ?? '')).length, 0, 'nothing invalid was accepted');
+  });
+
+  test('operators read the poison with `warden poison list/get` (the API), reasons shown, a credential redacted', async () => {
+    // One more invalid command, carrying a credential by mistake (an unknown field): refused, recorded redacted.
+    await send({ command: 'reconcile', scope: RG, requestedBy: 'p', ...{ password: 'hunter2-e2e' } }, 'e2e-bad-secret');
+    await waitFor('the poison record', () => poison('e2e-bad-secret').length > 0);
+    emulator.emulator.writeEndpointsFile();
+    const configDir = path.join(tmp, 'cli-config');
+    const warden = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(build, 'cli', 'main.js'), ...args], {
+          cwd: tmp,
+          env: {
+            PATH: process.env.PATH ?? '',
+            WARDEN_CONFIG_DIR: configDir,
+            WARDEN_EMULATOR_STATE: path.join(tmp, 'emulator'),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const login = await warden('login', '--local', '--user', 'ada', '--api', base);
+    assert.equal(login.code, 0, login.stderr);
+    const list = await warden('poison', 'list', '--source', 'servicebus:warden-commands', '--since', '1h', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    const items = (
+      JSON.parse(list.stdout) as { items: { id: number; message_id: string; reason: string; source: string }[] }
+    ).items;
+    const byMessage = new Map(items.map((i) => [i.message_id, i]));
+    assert.match(byMessage.get('e2e-bad-json')?.reason ?? '', /^the body is not JSON /);
+    assert.match(byMessage.get('e2e-bad-field')?.reason ?? '', /scopee: is not a known field/);
+    assert.match(byMessage.get('e2e-bad-session')?.reason ?? '', /is not the target's session/);
+    assert.ok(items.every((i) => i.source === 'servicebus:warden-commands'));
+    assert.deepEqual(
+      items.map((i) => i.id),
+      [...items.map((i) => i.id)].sort((a, b) => b - a),
+      'newest first',
+    );
+    const secret = byMessage.get('e2e-bad-secret');
+    assert.ok(secret, list.stdout);
+    const get = await warden('poison', 'get', String(secret.id), '--json');
+    assert.equal(get.code, 0, get.stderr);
+    const record = JSON.parse(get.stdout) as { body: string; reason: string };
+    assert.match(record.reason, /password: is not a known field/);
+    assert.equal((JSON.parse(record.body) as { password?: string }).password, '[redacted]');
+    assert.ok(!get.stdout.includes('hunter2-e2e') && !list.stdout.includes('hunter2-e2e'));
+    const stored = metadata.prepare('SELECT body FROM poison_messages WHERE message_id = ?').get('e2e-bad-secret') as {
+      body: string;
+    };
+    assert.ok(!stored.body.includes('hunter2-e2e'), 'not in the database either');
+    const missing = await warden('poison', 'get', '99999999');
+    assert.equal(missing.code, 4, missing.stderr);
   });
 
   test('a message whose handler keeps failing (the metadata store locked) is dead-lettered after the max delivery count', async () => {
