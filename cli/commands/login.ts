@@ -144,7 +144,8 @@ export const LOGIN_COMMANDS: CommandSpec<Ctx>[] = [
       },
       'device-code': {
         type: 'boolean',
-        description: 'Azure: sign in as a person with a device code (the default without a secret)',
+        description:
+          'Azure (or the local Entra with --authority-host): sign in as a person with a device code (the default without a secret)',
       },
       'authority-host': { type: 'string', value: 'url', description: 'Azure: a non-default Entra authority host' },
     },
@@ -155,6 +156,8 @@ Examples:
   warden login --local --user ada
   warden login --local --user grace --profile grace
   warden login --api https://warden.example.net --tenant <tenant> --client-id <cli app> --device-code
+  NODE_EXTRA_CA_CERTS=.warden/emulator/ca.pem warden login --device-code --api http://127.0.0.1:7071 \\
+    --tenant <tenantId> --client-id <cli app> --authority-host <entraAuthorityHost>   # the local Entra (endpoints.json)
   AZURE_CLIENT_SECRET=… warden login --api https://warden.example.net --tenant <tenant> --client-id <pipeline app>`,
     run: async (ctx, p) => {
       const local = bool(p, 'local') || (str(p, 'user') !== undefined && str(p, 'tenant') === undefined);
