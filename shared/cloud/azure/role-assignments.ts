@@ -70,7 +70,8 @@ export class AzureRoleAssignments implements RoleAssignmentsPort {
 
   async create(request: RoleAssignmentRequest): Promise<RoleAssignmentCreated> {
     const scope = trim(request.scope);
-    const name = roleAssignmentName(scope, request.principalId, request.roleDefinitionGuid);
+    const name =
+      request.name?.toLowerCase() ?? roleAssignmentName(scope, request.principalId, request.roleDefinitionGuid);
     const roleDefinitionId = `/subscriptions/${this.subscriptionOf(scope)}/providers/Microsoft.Authorization/roleDefinitions/${request.roleDefinitionGuid}`;
     const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
     const existing = await this.get(id);

@@ -40,7 +40,7 @@ export interface RoleAssignmentsPort {
 
   /**
    * Creates the assignment under its deterministic name (UUIDv5 of scope, principal, role — see
-   * `roleAssignmentName`), passing `principalType` so a just-created principal is accepted. Idempotent: an identical
+   * `roleAssignmentName`) or the `name` the request gives, passing `principalType` so a just-created principal is accepted. Idempotent: an identical
    * existing grant (under this name or another) is returned with `created: false`.
    */
   create(request: RoleAssignmentRequest): Promise<RoleAssignmentCreated>;

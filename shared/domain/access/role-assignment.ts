@@ -72,6 +72,12 @@ export interface RoleAssignmentRequest {
   readonly roleDefinitionGuid: string;
   /** Free text recorded on the assignment: Warden writes `warden:policy=<id>`. */
   readonly description?: string;
+  /**
+   * The assignment's GUID name. Default: the deterministic `roleAssignmentName` of scope, principal and role.
+   * Given only to put back an assignment Warden removed under the name it had (the access cut's restore), so the
+   * planner does not take it for a Warden grant without policy.
+   */
+  readonly name?: string;
 }
 
 /** The GUID at the end of any role definition id form (`/subscriptions/…/roleDefinitions/{guid}`, `/providers/…`). */

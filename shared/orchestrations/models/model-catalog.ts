@@ -308,7 +308,7 @@ export const MODEL_ACTIVITIES = {
     permissions: [`${AUTHZ}/roleAssignments/read`, `${AUTHZ}/roleAssignments/write`],
     supportsDryRun: false,
     description:
-      'Release: recreates the score role assignments an access cut removed from the endpoint (same principal, role, scope; deterministic names); audited.',
+      'Release: recreates the score role assignments an access cut removed from the endpoint (same principal, role, scope and name); audited.',
   }),
   recordApproval: entry({
     name: 'model-record-approval',

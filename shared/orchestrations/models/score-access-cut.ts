@@ -1,8 +1,8 @@
 /**
  * The role half of an approved access cut for AADToken online endpoints, and its undoing on release: the score role
  * assignments made at the endpoint are removed through the access-enforcement `RoleAssignments` port, each removal
- * audited, and recreated (same principal, role definition and scope, under Warden's deterministic name) when a
- * version of the endpoint is released.
+ * audited, and recreated (same principal, role definition, scope and assignment name) when a version of the endpoint
+ * is released.
  *
  * @remarks
  * Crash safety: what the cut is about to remove is recorded (`model.access.cut.recorded`) before the first delete,
@@ -138,6 +138,18 @@ export async function pendingRestores(deps: Pick<ModelDeps, 'store'>, endpointId
   return [...pending.values()];
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The name the removed assignment had (the last segment of its id), when it is a GUID. Restoring under it recreates
+ * the very assignment: a grant Warden made for a policy keeps its deterministic name, and one made by someone else
+ * is not taken by the access planner for a Warden grant without policy (which it would delete).
+ */
+function originalName(g: ScoreGrant): string | undefined {
+  const name = g.assignmentId.split('/').pop() ?? '';
+  return GUID.test(name) ? name.toLowerCase() : undefined;
+}
+
 export interface ScoreRestoreOutcome {
   readonly restored: readonly ScoreGrant[];
   /** Already there (an earlier restore that crashed before its audit, or re-granted by someone). */
@@ -172,6 +184,7 @@ export async function restoreScoreAccess(
         principalType: g.principalType as AssignmentPrincipalType,
         roleDefinitionGuid: g.roleDefinitionGuid,
         description: RESTORED_DESCRIPTION,
+        ...(originalName(g) ? { name: originalName(g) } : {}),
       });
       (r.created ? restored : existing).push({ ...g, assignmentId: r.assignment.id });
     } catch (e) {

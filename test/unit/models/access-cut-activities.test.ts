@@ -251,7 +251,10 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
     assert.deepEqual(await atEndpoint(), [`${MALLORY}|${READER}`]);
   });
 
-  test('release restores the same grants (principal, role, scope) under Warden’s deterministic names, once', async () => {
+  test('release restores the same assignments (principal, role, scope and name), once', async () => {
+    const removed = (await audit('model.access.score-role.removed')).map(
+      (e) => e.after as { assignmentId: string; principalId: string; roleDefinitionGuid: string },
+    );
     const r = await restore();
     assert.equal(r.status, 'restored', r.detail);
     assert.match(r.detail, /^2 restored/);
@@ -259,14 +262,15 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
       await atEndpoint(),
       [`${GROUP}|${scorerGuid}`, `${GRACE}|${DATA_SCIENTIST}`, `${MALLORY}|${READER}`].sort(),
     );
-    for (const [p, role] of [
-      [GROUP, scorerGuid],
-      [GRACE, DATA_SCIENTIST],
-    ] as const) {
-      const id = `${endpointId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(endpointId, p, role)}`;
-      const a = await wardenRoles.get(id);
-      assert.ok(a, `restored as ${id}`);
+    assert.equal(removed.length, 2);
+    for (const g of removed) {
+      const a = await wardenRoles.get(g.assignmentId);
+      assert.ok(a, `restored as ${g.assignmentId}`);
+      assert.equal(a.principalId, g.principalId);
+      assert.equal(a.roleDefinitionGuid, g.roleDefinitionGuid.toLowerCase());
       assert.equal(a.description, 'warden:restored-after-quarantine');
+      // Not under Warden's deterministic name: the access planner would take it for a Warden grant without policy.
+      assert.notEqual(a.name, roleAssignmentName(endpointId, g.principalId, g.roleDefinitionGuid));
     }
     const [restored] = await audit('model.access.roles.restored');
     assert.equal((restored!.after as { restored: unknown[] }).restored.length, 2);
