@@ -94,7 +94,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource serviceBus 'Microsoft.ServiceBus/namespaces@2021-11-01' = {
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: 'sb-warden-${resourceToken}'
   location: location
   tags: tags
@@ -108,7 +108,7 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2021-11-01' = {
   }
 }
 
-resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@2021-11-01' = {
+resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: serviceBus
   name: commandsQueueName
   properties: {
@@ -120,7 +120,7 @@ resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@2021-11-01' = {
   }
 }
 
-resource notificationsTopic 'Microsoft.ServiceBus/namespaces/topics@2021-11-01' = {
+resource notificationsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   parent: serviceBus
   name: notificationsTopicName
   properties: {

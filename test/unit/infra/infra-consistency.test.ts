@@ -18,6 +18,7 @@ import { findRepoRoot } from '../../../lib/find-repo-root';
 import { COMMANDS_QUEUE } from '../../../shared/commands/command-dispatcher';
 import { parseMetadataConnection } from '../../../shared/config/metadata-connection';
 import { APP_SETTINGS, EnvSettingsSchema, HOST_SETTINGS, SECRET_SETTINGS } from '../../../shared/config/settings';
+import { BICEP_RESOURCE_KEYWORDS, bicepResources } from './bicep-text';
 
 const root = findRepoRoot(__dirname);
 const read = (...p: string[]): string => readFileSync(path.join(root, ...p), 'utf8');
@@ -48,9 +49,10 @@ const VERIFIED_API_VERSIONS: Record<string, string> = {
   'Microsoft.Storage/storageAccounts/blobServices@2023-05-01': 'storage/…/stable/2023-05-01 (BlobServicesList example)',
   'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01':
     'storage/…/stable/2023-05-01 (BlobContainersPut example)',
-  'Microsoft.ServiceBus/namespaces@2021-11-01': 'servicebus/…/stable/2021-11-01/namespace-preview.json',
-  'Microsoft.ServiceBus/namespaces/queues@2021-11-01': 'servicebus/…/stable/2021-11-01/Queue.json',
-  'Microsoft.ServiceBus/namespaces/topics@2021-11-01': 'servicebus/…/stable/2021-11-01/topics.json',
+  'Microsoft.ServiceBus/namespaces@2024-01-01':
+    'servicebus/…/stable/2024-01-01/namespace-preview.json (SBNameSpaceCreate: minimumTlsVersion)',
+  'Microsoft.ServiceBus/namespaces/queues@2024-01-01': 'servicebus/…/stable/2024-01-01/Queue.json',
+  'Microsoft.ServiceBus/namespaces/topics@2024-01-01': 'servicebus/…/stable/2024-01-01/topics.json',
   'Microsoft.DurableTask/schedulers@2025-11-01': 'durabletask/…/examples/2025-11-01/Schedulers_CreateOrUpdate.json',
   'Microsoft.DurableTask/schedulers/taskHubs@2025-11-01':
     'durabletask/…/examples/2025-11-01/TaskHubs_CreateOrUpdate.json',
@@ -439,6 +441,28 @@ describe('infra: Service Bus, action group, azd', () => {
     assert.deepEqual(
       Object.keys(VERIFIED_API_VERSIONS).filter((v) => !used.has(v)),
       [],
+    );
+  });
+
+  test('every property a resource sets exists in its Bicep type (Azure/bicep-types-az), and no type is missing', () => {
+    const fixture = readJson<{ types: Record<string, string[]> }>('test', 'fixtures', 'infra', 'bicep-type-paths.json');
+    const declared = new Set<string>();
+    let checked = 0;
+    for (const [file, text] of ALL_BICEP)
+      for (const r of bicepResources(text)) {
+        declared.add(r.type);
+        const allowed = fixture.types[r.type];
+        assert.ok(allowed, `${file}: ${r.type} has no Bicep type in the fixture (run extract-bicep-type-paths)`);
+        const known = new Set([...allowed, ...BICEP_RESOURCE_KEYWORDS]);
+        const unknown = r.paths.filter((p) => !known.has(p));
+        assert.deepEqual(unknown, [], `${file}: ${r.type} sets properties its type does not have`);
+        checked += r.paths.length;
+      }
+    assert.ok(checked > 200, `${checked} property paths checked`);
+    assert.deepEqual(
+      Object.keys(fixture.types).filter((t) => !declared.has(t)),
+      [],
+      'the fixture lists only types the templates use',
     );
   });
 
