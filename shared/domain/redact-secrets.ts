@@ -9,8 +9,11 @@ export const REDACTED = '[redacted]';
 const SECRET_MEMBER =
   /("[A-Za-z0-9_.$-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|account[_-]?key|access[_-]?key|shared[_-]?access[_-]?key|primary[_-]?key|secondary[_-]?key|private[_-]?key|connection[_-]?string|credentials?|authorization|signature)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
-/** `Authorization: Bearer …` / `Basic …` values anywhere in the text. */
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/**
+ * `Authorization: Bearer …` / `Basic …` values anywhere in the text: 8 or more token characters, at least one of them
+ * a digit or symbol, so prose ("Basic validation") is left alone.
+ */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** A JWT (three base64url parts, the first two starting with `{"`). */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;

@@ -59,6 +59,22 @@ test('tokens and keys in free text are redacted wherever they appear', () => {
   assert.match(out, /SharedAccessKeyName=send;SharedAccessKey=\[redacted\]/);
   assert.match(out, /&sig=\[redacted\]&se=2026/);
   assert.match(out, /^Authorization: Bearer \[redacted\]$/m);
+  assert.equal(redactSecrets('Authorization: Bearer opaque-token-42'), 'Authorization: Bearer [redacted]');
+  assert.equal(redactSecrets('Basic validation failed'), 'Basic validation failed', 'prose is not a credential');
+});
+
+test('adversarial text is redacted in linear time', () => {
+  const inputs = [
+    `"${'a'.repeat(10_000)}`,
+    '"a"'.repeat(3_000),
+    `{"password":"${'\\"'.repeat(3_000)}`,
+    `Bearer ${'a'.repeat(10_000)}`,
+    'eyJ'.repeat(3_000),
+  ];
+  const started = process.hrtime.bigint();
+  for (const text of inputs) redactSecrets(text);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  assert.ok(ms < 500, `took ${ms} ms`);
 });
 
 test('real event payloads and valid commands carry no secrets and pass unchanged', () => {
