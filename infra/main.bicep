@@ -73,12 +73,13 @@ var tags = {
   application: 'warden'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var resourceGroupName = 'rg-${environmentName}'
 
-@description('The non-empty, trimmed items of a comma-separated list.')
+// The non-empty, trimmed items of a comma-separated list.
 func idsOf(text string) array => filter(map(split(text, ','), s => trim(s)), s => !empty(s))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: 'rg-${environmentName}'
+  name: resourceGroupName
   location: location
   tags: tags
 }
@@ -182,7 +183,7 @@ var eventTargets = map(eventSubscriptions, e => {
   source: e.source
   isSubscription: length(split(e.source, '/')) == 3
   subscriptionId: split(e.source, '/')[2]
-  resourceGroupName: length(split(e.source, '/')) == 3 ? rg.name : join(take(skip(split(e.source, '/'), 4), 1), '')
+  resourceGroupName: length(split(e.source, '/')) == 3 ? resourceGroupName : join(take(skip(split(e.source, '/'), 4), 1), '')
   typeKey: length(split(e.source, '/')) == 3
     ? 'microsoft.resources/subscriptions'
     : toLower(join(take(skip(split(e.source, '/'), 6), 2), '/'))

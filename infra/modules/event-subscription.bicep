@@ -37,7 +37,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   }
 }
 
-resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
   parent: topic
   name: subscriptionName
   properties: {
