@@ -356,16 +356,21 @@ describe("infra: Warden's roles and grants vs demo/world.json", () => {
 });
 
 describe('infra: Service Bus, action group, azd', () => {
-  test('the commands queue is the one the trigger reads, with sessions and the documented delivery count', () => {
+  test('the commands queue is the one the trigger reads, with sessions, and the local broker’s delivery count and lock', () => {
     assert.match(APP, new RegExp(`var commandsQueueName = '${COMMANDS_QUEUE}'`));
     const queue = APP.slice(APP.indexOf("resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@"));
     assert.match(queue, /requiresSession: true/);
-    assert.match(queue, /maxDeliveryCount: 10\b/);
     const trigger = FUNCTION_SOURCES.find((t) => t.includes("app.serviceBusQueue('wardenCommands'"));
     assert.ok(trigger, 'the commands trigger');
     assert.match(trigger, /queueName: COMMANDS_QUEUE/);
     assert.match(trigger, /isSessionsEnabled: true/);
-    assert.match(read('docs', 'commands.md'), /max delivery count\*{0,2} \(10\)/);
+    // The local broker stands in for this queue: its defaults are the queue's settings on Azure.
+    const broker = read('runtime', 'servicebus', 'service-bus-component.ts');
+    const localCount = /WARDEN_SERVICEBUS_MAX_DELIVERY_COUNT, (\d+)\)/.exec(broker)?.[1];
+    const localLockMs = /WARDEN_SERVICEBUS_LOCK_DURATION\?\.trim\(\), ([\d_]+)\)/.exec(broker)?.[1];
+    assert.ok(localCount && localLockMs, 'the local broker defaults');
+    assert.match(queue, new RegExp(`maxDeliveryCount: ${localCount}\\b`));
+    assert.match(queue, new RegExp(`lockDuration: 'PT${Number(localLockMs.replace(/_/g, '')) / 60_000}M'`));
     assert.match(
       APP,
       /scope: commandsQueue\s+properties: \{\s+roleDefinitionId: [^\n]+Azure Service Bus Data Receiver/,
