@@ -346,11 +346,10 @@ export function createModelActivities(deps: ModelDeps) {
         });
         refused = roles.refused;
       }
-      const removedRoles = roles ? roles.removed.length + roles.alreadyGone.length : 0;
       const detail = [
         'all traffic 0%',
         ...(keys ? ['both endpoint keys regenerated'] : []),
-        ...(roles ? [`${removedRoles} score role assignment(s) at the endpoint removed`] : []),
+        ...(roles ? [`${roles.removed.length} score role assignment(s) at the endpoint removed`] : []),
         ...(roles && roles.left.length > 0 ? [`${roles.left.length} inherited score grant(s) left`] : []),
         ...(refused ? [refused] : []),
       ].join('; ');
@@ -373,7 +372,8 @@ export function createModelActivities(deps: ModelDeps) {
           keysRegenerated: keys,
           ...(roles
             ? {
-                rolesRemoved: strip([...roles.removed, ...roles.alreadyGone]),
+                rolesRemoved: strip(roles.removed),
+                alreadyGone: strip(roles.alreadyGone),
                 left: strip(roles.left),
                 unresolved: strip(roles.unresolved),
               }
