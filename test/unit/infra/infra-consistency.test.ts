@@ -299,7 +299,11 @@ describe("infra: Warden's roles and grants vs demo/world.json", () => {
     const wardenRoles = world.customRoles.filter((r) => r.roleName.startsWith('Warden ')).map(strip);
     assert.ok(wardenRoles.length > 0);
     const byName = (a: Role, b: Role) => a.roleName.localeCompare(b.roleName);
-    assert.deepEqual(infraRoles.map(strip).sort(byName), wardenRoles.sort(byName));
+    assert.deepEqual(
+      infraRoles.map(strip).sort(byName),
+      wardenRoles.sort(byName),
+      'infra/warden-roles.json is behind demo/world.json: copy the Warden roles (roleName, description, actions, notActions, dataActions, notDataActions) into it',
+    );
     assert.match(rolesBicep, /loadJsonContent\('\.\.\/warden-roles\.json'\)/);
   });
 
