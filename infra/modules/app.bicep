@@ -261,7 +261,7 @@ var appSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
   TASKHUB_NAME: taskHub.name
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.properties.endpoint};Authentication=ManagedIdentity;ClientID=${identity.properties.clientId}'
-  WARDEN_SERVICEBUS__fullyQualifiedNamespace: '${serviceBus.name}.servicebus.windows.net'
+  WARDEN_SERVICEBUS__fullyQualifiedNamespace: split(replace(serviceBus.properties.serviceBusEndpoint, 'https://', ''), ':')[0]
   WARDEN_SERVICEBUS__credential: 'managedidentity'
   WARDEN_SERVICEBUS__clientId: identity.properties.clientId
   WARDEN_METADATA_DB: 'Server=tcp:${sqlServer.properties.fullyQualifiedDomainName},1433;Database=${sqlDatabase.name};Authentication=Active Directory Managed Identity;User Id=${identity.properties.clientId};Encrypt=True'
