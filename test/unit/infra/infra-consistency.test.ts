@@ -440,6 +440,35 @@ describe('infra: Service Bus, action group, azd', () => {
     );
   });
 
+  test('every module call passes exactly parameters its module declares, and reads outputs it has', () => {
+    const modules = [...MAIN.matchAll(/^module (\w+) '(modules\/[\w-]+\.bicep)' = /gm)];
+    assert.ok(modules.length >= 6, `${modules.length} module calls`);
+    for (const m of modules) {
+      const [, symbol = '', file = ''] = m;
+      const text = ALL_BICEP.get(file);
+      assert.ok(text, `${file} exists`);
+      const declared = [...text.matchAll(/^param (\w+) \S+( = .*)?$/gm)];
+      const start = MAIN.indexOf('params: {', m.index);
+      const indent = /\n( *)params: \{/.exec(MAIN.slice(start - 40, start + 10))?.[1] ?? '';
+      const body = MAIN.slice(start, MAIN.indexOf(`\n${indent}}`, start));
+      const given = [...body.matchAll(new RegExp(`^${indent}  (\\w+):`, 'gm'))].map((g) => g[1]!);
+      assert.ok(given.length > 0, `${symbol} passes parameters`);
+      const names = declared.map((d) => d[1]!);
+      assert.deepEqual(
+        given.filter((g) => !names.includes(g)),
+        [],
+        `${symbol}: parameters ${file} does not declare`,
+      );
+      assert.deepEqual(
+        declared.filter((d) => !d[2] && !given.includes(d[1]!)).map((d) => d[1]),
+        [],
+        `${symbol}: required parameters of ${file} not passed`,
+      );
+      for (const o of MAIN.matchAll(new RegExp(`\\b${symbol}\\.outputs\\.(\\w+)`, 'g')))
+        assert.match(text, new RegExp(`^output ${o[1]} `, 'm'), `${file} has output ${o[1]}`);
+    }
+  });
+
   test('every resource API version was verified against the REST specs, and the list has no stale entry', () => {
     const used = new Set<string>();
     for (const [file, text] of ALL_BICEP)
