@@ -440,6 +440,30 @@ describe('infra: Service Bus, action group, azd', () => {
     );
   });
 
+  test('every symbol a template dereferences is declared in it (param, var, resource, module, loop or lambda variable)', () => {
+    let checked = 0;
+    for (const [file, raw] of ALL_BICEP) {
+      // Comments out; string literals reduced to their interpolations (so 'Microsoft.Web/sites' is not a reference).
+      const code = raw
+        .replace(/\s\/\/ .*$/gm, '')
+        .replace(/^\/\/.*$/gm, '')
+        .replace(/'(?:[^'\\]|\\.)*'/g, (lit) => ` ${[...lit.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]).join(' ')} `);
+      const declared = new Set([
+        ...[...code.matchAll(/^(?:param|var|resource|module|output|func) (\w+)/gm)].map((m) => m[1]!),
+        ...[...code.matchAll(/\bfor (\w+) in\b/g)].map((m) => m[1]!),
+        ...[...code.matchAll(/\b(\w+) =>/g)].map((m) => m[1]!),
+        ...[...code.matchAll(/^func \w+\(([^)]*)\)/gm)].flatMap((m) =>
+          [...m[1]!.matchAll(/(\w+) \w+/g)].map((p) => p[1]!),
+        ),
+      ]);
+      for (const m of code.matchAll(/(?<![\w.$])([A-Za-z_]\w*)\.[A-Za-z_]/g)) {
+        assert.ok(declared.has(m[1]!), `${file}: '${m[1]}' is not declared`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 50, `${checked} references checked`);
+  });
+
   test('every module call passes exactly parameters its module declares, and reads outputs it has', () => {
     const modules = [...MAIN.matchAll(/^module (\w+) '(modules\/[\w-]+\.bicep)' = /gm)];
     assert.ok(modules.length >= 6, `${modules.length} module calls`);
