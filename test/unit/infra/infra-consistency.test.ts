@@ -456,7 +456,12 @@ describe('infra: Service Bus, action group, azd', () => {
           [...m[1]!.matchAll(/(\w+) \w+/g)].map((p) => p[1]!),
         ),
       ]);
-      for (const m of code.matchAll(/(?<![\w.$])([A-Za-z_]\w*)\.[A-Za-z_]/g)) {
+      const references = [
+        ...code.matchAll(/(?<![\w.$])([A-Za-z_]\w*)\.[A-Za-z_]/g), // x.y
+        ...code.matchAll(/(?<![\w.$])([A-Za-z_]\w*)\[/g), // x[...]
+        ...code.matchAll(/^\s+[\w-]+: ([A-Za-z_]\w*)$/gm), // key: x
+      ].filter((m) => !['true', 'false', 'null'].includes(m[1]!));
+      for (const m of references) {
         assert.ok(declared.has(m[1]!), `${file}: '${m[1]}' is not declared`);
         checked++;
       }
