@@ -35,6 +35,11 @@ export interface AccessPlanInput {
   readonly approvals?: ApprovalContext;
   /** Drift keys the fight detector stopped (see `detectFights`), with the reason. */
   readonly stoppedDrifts?: Readonly<Record<string, string>>;
+  /**
+   * Grants a model quarantine's access cut removed and holds until the model is released: never re-created meanwhile,
+   * even when a policy desires them (docs/models.md).
+   */
+  readonly heldGrants?: readonly HeldGrant[];
 }
 
 /** One change to make. */
@@ -78,7 +83,16 @@ export type AccessNoteKind =
   | 'outside-scope'
   | 'duplicate-policy'
   | 'additive-unbacked'
-  | 'fight-stopped';
+  | 'fight-stopped'
+  | 'quarantine-hold';
+
+/** A grant held away by a model quarantine's access cut (scope, principal, role GUID), with the reason shown. */
+export interface HeldGrant {
+  readonly scope: string;
+  readonly principalId: string;
+  readonly roleDefinitionGuid: string;
+  readonly reason: string;
+}
 
 /** Something the plan decided not to change, and why (reported, audited). */
 export interface AccessPlanNote {
@@ -249,6 +263,7 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
   const approvals = input.approvals ?? NO_APPROVALS;
   /** A Map, not the record: looking a long drift key up on an object would intern it first. */
   const stopped = new Map(Object.entries(input.stoppedDrifts ?? {}));
+  const held = new Map((input.heldGrants ?? []).map((h) => [keyOf(h.scope, h.principalId, h.roleDefinitionGuid), h]));
   const notes: AccessPlanNote[] = [];
   const note = (kind: AccessNoteKind, target: string, reason: string): void => {
     notes.push({ kind, target, reason });
@@ -484,6 +499,11 @@ export function planRoleAssignments(input: AccessPlanInput): AccessPlan {
         s.assignmentId,
         `${s.action} of '${s.roleName}' for ${s.principalId} skipped: exemption ${ex.id} (${ex.reason}) until ${ex.expires_at}`,
       );
+      return false;
+    }
+    const hold = s.action === 'create' && held.size > 0 ? held.get(s.driftKey) : undefined;
+    if (hold) {
+      note('quarantine-hold', s.scope, `create of '${s.roleName}' for ${s.principalId} held: ${hold.reason}`);
       return false;
     }
     const fight = stopped.size === 0 ? undefined : stopped.get(s.driftKey);

@@ -7,7 +7,7 @@ import { CloudAuthorizationError } from '../../cloud/ports/cloud-authorization-e
 import { type AccessPlan, type AccessPlanInput, planRoleAssignments } from '../../domain/access/plan-role-assignments';
 import type { RoleDefinition } from '../../domain/access/role-assignment';
 import { TransientCloudError, ValidationError } from '../../domain/errors';
-import { governingScope } from '../../domain/guardrails/scope-coverage';
+import { governingScope, isWithinScope } from '../../domain/guardrails/scope-coverage';
 import { roleDefinitionGuid } from '../../domain/primitives/role-reference';
 import { fightsOn, loadReverts, loadTargetApprovals } from '../approval-context';
 import {
@@ -21,6 +21,7 @@ import {
   type VerifyResult,
 } from '../catalog';
 import type { EnforcementDeps } from '../enforcement-deps';
+import { heldScoreGrants } from '../models/score-access-cut';
 import { parseInput } from '../remediation-activities';
 import type { PlannedRun } from '../remediation-flow.orchestrator';
 
@@ -84,6 +85,7 @@ export async function planAccessForScope(
   for (const guid of new Set(actual.map((a) => a.roleDefinitionGuid)))
     if (!roles[guid]) add(await roleAssignments.roleDefinitionByGuid(managed.scope, guid));
 
+  const heldGrants = (await heldScoreGrants(store)).filter((h) => isWithinScope(h.scope, managed.scope));
   const approvals = await loadTargetApprovals(store, 'access', managed.scope, now, settings.approvalValidityMs);
   const reverts = await loadReverts(store, managed.scope, ACCESS_STEP_APPLIED);
   const { stopped, newFights } = fightsOn(reverts, approvals, settings.fight, now);
@@ -101,6 +103,7 @@ export async function planAccessForScope(
     limits: settings.limits,
     approvals: approvals.context,
     stoppedDrifts: stopped,
+    heldGrants,
   };
   return { plan: planRoleAssignments(input), parallelism: settings.parallelism, newFights };
 }

@@ -12,6 +12,7 @@
  * idempotently (an identical grant already there is left as it is).
  */
 import { CloudAuthorizationError } from '../../cloud/ports/cloud-authorization-error';
+import type { HeldGrant } from '../../domain/access/plan-role-assignments';
 import type { AssignmentPrincipalType, RoleDefinition } from '../../domain/access/role-assignment';
 import { planScoreCut, type ScoreCutPlan, type ScoreGrant } from '../../domain/models/score-access';
 import type { ModelDeps } from './model-deps';
@@ -115,27 +116,60 @@ function isGrant(v: unknown): v is ScoreGrant {
   );
 }
 
-/** The grants recorded as removed from the endpoint since the last completed restore (oldest first, de-duplicated). */
-export async function pendingRestores(deps: Pick<ModelDeps, 'store'>, endpointId: string): Promise<ScoreGrant[]> {
-  const rows = await deps.store.backend.db
+/**
+ * The grants recorded as removed by access cuts and not restored since (per endpoint, oldest first, de-duplicated):
+ * of one endpoint, or of all when `endpointId` is undefined (the access planner holds them).
+ */
+async function pendingByEndpoint(
+  store: Pick<ModelDeps, 'store'>['store'],
+  endpointId: string | undefined,
+): Promise<Map<string, ScoreGrant[]>> {
+  let q = store.backend.db
     .selectFrom('audit_log')
-    .select(['seq', 'action', 'after'])
-    .where('target', '=', endpointId)
-    .where('action', 'in', [CUT_RECORDED, ROLES_RESTORED])
-    .orderBy('seq', 'asc')
-    .execute();
-  let pending = new Map<string, ScoreGrant>();
+    .select(['seq', 'target', 'action', 'after'])
+    .where('action', 'in', [CUT_RECORDED, ROLES_RESTORED]);
+  if (endpointId !== undefined) q = q.where('target', '=', endpointId);
+  const rows = await q.orderBy('seq', 'asc').execute();
+  const pending = new Map<string, Map<string, ScoreGrant>>();
   for (const r of rows) {
+    const target = String(r.target);
     if (r.action === ROLES_RESTORED) {
-      pending = new Map();
+      pending.delete(target);
       continue;
     }
     const after = (typeof r.after === 'string' ? JSON.parse(r.after) : r.after) as { grants?: unknown } | null;
     const grants = Array.isArray(after?.grants) ? after.grants : [];
+    let byKey = pending.get(target);
+    if (!byKey) {
+      byKey = new Map<string, ScoreGrant>();
+      pending.set(target, byKey);
+    }
     for (const g of grants)
-      if (isGrant(g)) pending.set(`${g.scope}|${g.principalId}|${g.roleDefinitionGuid}`.toLowerCase(), g);
+      if (isGrant(g)) byKey.set(`${g.scope}|${g.principalId}|${g.roleDefinitionGuid}`.toLowerCase(), g);
   }
-  return [...pending.values()];
+  return new Map([...pending].map(([t, m]) => [t, [...m.values()]]));
+}
+
+/** The grants recorded as removed from the endpoint since the last completed restore (oldest first, de-duplicated). */
+export async function pendingRestores(deps: Pick<ModelDeps, 'store'>, endpointId: string): Promise<ScoreGrant[]> {
+  return (await pendingByEndpoint(deps.store, endpointId)).get(endpointId) ?? [];
+}
+
+/**
+ * Every grant an access cut removed and no release has restored yet, for the access planner to hold
+ * (`AccessPlanInput.heldGrants`): a policy that desires one must not grant it back while the model is quarantined.
+ */
+export async function heldScoreGrants(store: Pick<ModelDeps, 'store'>['store']): Promise<HeldGrant[]> {
+  const out: HeldGrant[] = [];
+  for (const [endpoint, grants] of await pendingByEndpoint(store, undefined))
+    for (const g of grants)
+      out.push({
+        scope: g.scope,
+        principalId: g.principalId,
+        roleDefinitionGuid: g.roleDefinitionGuid,
+        reason: `removed by the quarantine access cut of ${endpoint}; restored when a version of it is released`,
+      });
+  return out;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

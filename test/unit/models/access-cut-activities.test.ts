@@ -24,6 +24,8 @@ import { fixedClock } from '../../../shared/domain/clock';
 import { TransientCloudError } from '../../../shared/domain/errors';
 import { type MetadataStore, openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
+import { planAccessForScope } from '../../../shared/orchestrations/access/access-activities';
+import { DEFAULT_ENFORCEMENT_SETTINGS, type EnforcementDeps } from '../../../shared/orchestrations/enforcement-deps';
 import { createModelActivities } from '../../../shared/orchestrations/models/model-activities';
 import { MODEL_ACTIVITIES, type RestoreAccessOutcome } from '../../../shared/orchestrations/models/model-catalog';
 import type { ModelDeps } from '../../../shared/orchestrations/models/model-deps';
@@ -156,6 +158,23 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
       { actor: 'test', reason: 'an AADToken endpoint', correlationId: 'setup' },
     );
 
+    // The demo's inference policy, for the AADToken endpoint: the access planner must not grant it back while cut.
+    await store.accessPolicies.upsert(
+      {
+        id: 'ap-ds-fraud-aad-inference',
+        principal_id: GROUP,
+        principal_type: 'Group',
+        role: 'AzureML Online Endpoint Scorer',
+        scope: endpointId,
+        data_access: 'inference-only',
+        expires_at: null,
+        justification: 'Fraud data scientists score the AADToken endpoint',
+        approved_by: GRACE,
+        enabled: true,
+      },
+      { actor: 'test', reason: 'policy backing the group score grant', correlationId: 'setup' },
+    );
+
     owner = new AuthorizationManagementClient(bed.credential(BREAK_GLASS), bed.sub, {
       endpoint: bed.endpoint,
       credentialScopes: ['https://management.azure.com/.default'],
@@ -251,6 +270,36 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
     assert.deepEqual(await atEndpoint(), [`${MALLORY}|${READER}`]);
   });
 
+  /** The access planner's steps and hold notes for the AADToken endpoint. */
+  async function accessPlanAtEndpoint() {
+    const enforcement = {
+      roleAssignments: wardenRoles,
+      store,
+      clock,
+      settings: {
+        ...DEFAULT_ENFORCEMENT_SETTINGS,
+        wardenPrincipalIds: [bed.world.warden!.principalId],
+        rawDataStores: [],
+        wardenDependencies: [],
+      },
+    } as unknown as EnforcementDeps;
+    const { plan } = await planAccessForScope(enforcement, bed.rg, clock.now());
+    return {
+      creates: plan.steps.filter((st) => st.action === 'create' && st.scope === endpointId).map((st) => st.principalId),
+      holds: plan.notes.filter((n) => n.kind === 'quarantine-hold'),
+    };
+  }
+
+  test('while cut, reconcileAccess does not grant the removed score role back, though a policy desires it', async () => {
+    const { creates, holds } = await accessPlanAtEndpoint();
+    assert.deepEqual(creates, [], 'no create at the cut endpoint');
+    assert.equal(holds.length, 1);
+    assert.match(
+      holds[0]!.reason,
+      new RegExp(`AzureML Online Endpoint Scorer' for ${GROUP} held: removed by the quarantine access cut of`),
+    );
+  });
+
   test('release restores the same assignments (principal, role, scope and name), once', async () => {
     const removed = (await audit('model.access.score-role.removed')).map(
       (e) => e.after as { assignmentId: string; principalId: string; roleDefinitionGuid: string },
@@ -276,6 +325,8 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
     assert.equal((restored!.after as { restored: unknown[] }).restored.length, 2);
     const again = await restore();
     assert.equal(again.status, 'none', 'a second release restores nothing');
+    const plan = await accessPlanAtEndpoint();
+    assert.deepEqual(plan, { creates: [], holds: [] }, 'restored: nothing held, nothing to create');
   });
 
   test('a run that crashes between deletes loses nothing: the re-run finishes the cut, the restore gives back both', async () => {
