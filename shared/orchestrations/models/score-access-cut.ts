@@ -14,6 +14,7 @@
 import { CloudAuthorizationError } from '../../cloud/ports/cloud-authorization-error';
 import type { HeldGrant } from '../../domain/access/plan-role-assignments';
 import type { AssignmentPrincipalType, RoleDefinition } from '../../domain/access/role-assignment';
+import { NotFoundError, ValidationError } from '../../domain/errors';
 import { planScoreCut, type ScoreCutPlan, type ScoreGrant } from '../../domain/models/score-access';
 import type { ModelDeps } from './model-deps';
 
@@ -188,8 +189,11 @@ export interface ScoreRestoreOutcome {
   readonly restored: readonly ScoreGrant[];
   /** Already there (an earlier restore that crashed before its audit, or re-granted by someone). */
   readonly existing: readonly ScoreGrant[];
-  /** Not restorable: the principal type was not reported, so the grant cannot be recreated safely. */
-  readonly skipped: readonly ScoreGrant[];
+  /**
+   * Not restorable: the principal type was not reported (the grant cannot be recreated safely), or ARM refused the
+   * grant itself (the principal or role no longer exists: 400/404) — with the reason.
+   */
+  readonly skipped: readonly (ScoreGrant & { readonly why: string })[];
   readonly refused: string | null;
 }
 
@@ -205,10 +209,10 @@ export async function restoreScoreAccess(
   if (pending.length === 0) return null;
   const restored: ScoreGrant[] = [];
   const existing: ScoreGrant[] = [];
-  const skipped: ScoreGrant[] = [];
+  const skipped: (ScoreGrant & { why: string })[] = [];
   for (const g of pending) {
     if (!RESTORABLE_TYPES.has(g.principalType)) {
-      skipped.push(g);
+      skipped.push({ ...g, why: `principal type '${g.principalType}' not reported by ARM` });
       continue;
     }
     try {
@@ -222,6 +226,15 @@ export async function restoreScoreAccess(
       });
       (r.created ? restored : existing).push({ ...g, assignmentId: r.assignment.id });
     } catch (e) {
+      // A principal or role deleted meanwhile: ARM refuses this grant for good; the others are still restored.
+      if (e instanceof ValidationError || e instanceof NotFoundError) {
+        const why =
+          e instanceof ValidationError
+            ? e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
+            : e.message;
+        skipped.push({ ...g, why: why.slice(0, 300) });
+        continue;
+      }
       const refused = refusal(e, 'role assignment create');
       await deps.store.audit.append({
         actor: c.actor,
@@ -239,7 +252,7 @@ export async function restoreScoreAccess(
     action: ROLES_RESTORED,
     target: c.endpointId,
     after: { restored, existing, skipped, modelId: c.modelId },
-    reason: `release: ${restored.length} score role assignment(s) removed by the access cut restored at the endpoint${skipped.length ? `; ${skipped.length} without a principal type not restored` : ''}`,
+    reason: `release: ${restored.length} score role assignment(s) removed by the access cut restored at the endpoint${skipped.length ? `; ${skipped.length} not restorable (see skipped)` : ''}`,
     correlationId: c.correlationId,
   });
   return { restored, existing, skipped, refused: null };

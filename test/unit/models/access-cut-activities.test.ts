@@ -368,6 +368,41 @@ describe('access cut of an AADToken endpoint (activities, adapters against the e
     assert.match(String(last.refused), /roleAssignments\/delete/);
   });
 
+  test('restore: a grant ARM refuses for good (its principal is gone) is skipped with the reason; the rest is done', async () => {
+    const ghost = randomUUID();
+    await store.audit.append({
+      actor: 'test',
+      action: 'model.access.cut.recorded',
+      target: endpointId,
+      after: {
+        grants: [
+          {
+            assignmentId: `${endpointId}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+            principalId: ghost,
+            principalType: 'User',
+            roleDefinitionGuid: scorerGuid,
+            roleName: 'AzureML Online Endpoint Scorer',
+            scope: endpointId,
+          },
+        ],
+      },
+      reason: 'a cut of a grant whose principal was deleted since',
+      correlationId: 'ghost',
+    });
+    const r = await restore();
+    assert.equal(r.status, 'restored', r.detail);
+    // The two grants the refused cut recorded were never removed: already there.
+    assert.equal(r.detail, '0 restored, 2 already there, 1 not restorable');
+    const entries = await audit('model.access.roles.restored');
+    const skipped = (entries[entries.length - 1]!.after as { skipped: { principalId: string; why: string }[] }).skipped;
+    assert.deepEqual(
+      skipped.map((g) => g.principalId),
+      [ghost],
+    );
+    assert.match(skipped[0]!.why, /principal|not found|does not exist/i);
+    assert.equal((await restore()).status, 'none');
+  });
+
   test('a key-auth endpoint: the release has nothing to restore', async () => {
     const r = await restore('m-fraud-detector-3');
     assert.equal(r.status, 'none');
