@@ -195,6 +195,8 @@ CREATE TABLE dbo.[audit_log] (
   [hash] CHAR(64) NOT NULL CONSTRAINT [UQ_audit_log_hash] UNIQUE
 );
 CREATE INDEX [audit_log_correlation] ON dbo.[audit_log] ([correlation_id]) WHERE [correlation_id] IS NOT NULL;
+-- State derived from the audit trail (breaker, held grants) is read by action (SQLite migration 2).
+CREATE INDEX [audit_log_action] ON dbo.[audit_log] ([action]);
 GO
 
 CREATE TABLE dbo.[event_receipts] (

@@ -210,6 +210,15 @@ CREATE TABLE poison_messages (
 ) STRICT;
 `,
   },
+  {
+    id: 2,
+    name: 'audit_log index on action',
+    // State derived from the audit trail (the breaker's quarantines, grants an access cut holds, breaker trips) is
+    // read by action on every plan and signal: without an index that is a scan of the whole, ever-growing log.
+    sql: `
+CREATE INDEX audit_log_action ON audit_log (action);
+`,
+  },
 ];
 
 const BUSY = 5;

@@ -48,6 +48,15 @@ describe('the change log (metadata_changes), the SQL trigger contract', () => {
     ])
       assert.ok(tables.includes(name), `${name} exists`);
     assert.deepEqual(migrateSqlite(db), [], 'nothing left to apply');
+    // Reads of audit-derived state go through the action index, not a scan of the whole log.
+    const plan = (
+      db
+        .prepare("EXPLAIN QUERY PLAN SELECT seq, target, after FROM audit_log WHERE action IN ('a', 'b') ORDER BY seq")
+        .all() as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join('; ');
+    assert.match(plan, /USING INDEX audit_log_action/, plan);
     assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   });
 
