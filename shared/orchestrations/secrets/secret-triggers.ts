@@ -42,8 +42,44 @@ async function notifySafely(
 export interface SweepDeps {
   readonly store: MetadataStore;
   readonly notifier: Notifier;
-  /** A failed reference is retried this long after its last change (ms). */
+  /**
+   * A failed reference is retried this long after its last change (ms), doubled for every further failed rotation in
+   * a row, up to {@link MAX_FAILED_RETRY_MS}.
+   */
   readonly failedRetryMs: number;
+}
+
+/** The longest a failed reference waits for the sweep's next try (a day; owners were notified of each failure). */
+export const MAX_FAILED_RETRY_MS = 24 * 3_600_000;
+
+/** Audit actions that end a rotation run in failure, and the one that records a success. */
+const FAILED_RUN_ACTIONS = ['secret.rotation.failed', 'secret.rotation.invalid', 'secret.rotation.rolled-back'];
+const RECORDED_ACTION = 'secret.rotation.recorded';
+
+/**
+ * How many rotation runs of the reference failed in a row: runs (correlation ids) with a failure entry after the last
+ * recorded rotation. Read from the audit trail (indexed by target), newest first, so a long history costs nothing.
+ */
+async function failedRunsInARow(store: MetadataStore, referenceId: string): Promise<number> {
+  const rows = await store.backend.db
+    .selectFrom('audit_log')
+    .select(['action', 'correlation_id'])
+    .where('target', '=', target(referenceId))
+    .where('action', 'in', [...FAILED_RUN_ACTIONS, RECORDED_ACTION])
+    .orderBy('seq', 'desc')
+    .$call((q) => (store.backend.kind === 'mssql' ? q.top(200) : q.limit(200)))
+    .execute();
+  const runs = new Set<string>();
+  for (const r of rows) {
+    if (r.action === RECORDED_ACTION) break;
+    runs.add(String(r.correlation_id ?? r.action));
+  }
+  return runs.size;
+}
+
+/** The wait before the sweep retries a reference after `failures` failed runs in a row (pure). */
+export function failedRetryDelayMs(baseMs: number, failures: number): number {
+  return Math.min(MAX_FAILED_RETRY_MS, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 16));
 }
 
 export interface SweepResult {
@@ -56,7 +92,7 @@ export interface SweepResult {
  * Starts (or joins) the rotation of every reference whose `next_rotation_at` has come, and sends the notice of every
  * reference whose `next_notice_at` has come — once per due time (an event receipt keyed by the reference and its
  * due time dedupes sweeps). Disabled references are never due; a failed one waits `failedRetryMs` after its last
- * change before the sweep tries again (owners were notified; `POST /api/secrets/{id}/rotate` retries at once).
+ * change, doubled for each further failed run in a row up to a day, before the sweep tries again (owners were notified; `POST /api/secrets/{id}/rotate` retries at once).
  */
 export async function sweepSecrets(deps: SweepDeps, client: OrchestrationClient, now: Date): Promise<SweepResult> {
   const at = now.toISOString();
@@ -68,9 +104,16 @@ export async function sweepSecrets(deps: SweepDeps, client: OrchestrationClient,
     if (ref.status === 'disabled') continue;
     const due = ref.next_rotation_at;
     if (due !== null && due <= at) {
-      if (ref.status === 'failed' && Date.parse(ref.updated_at) + deps.failedRetryMs > now.getTime()) {
-        skipped.push({ referenceId: ref.id, reason: 'failed recently; retried later' });
-        continue;
+      if (ref.status === 'failed') {
+        const failures = await failedRunsInARow(deps.store, ref.id);
+        const retryAt = Date.parse(ref.updated_at) + failedRetryDelayMs(deps.failedRetryMs, failures);
+        if (retryAt > now.getTime()) {
+          skipped.push({
+            referenceId: ref.id,
+            reason: `failed ${failures} time(s) in a row; retried from ${new Date(retryAt).toISOString()}`,
+          });
+          continue;
+        }
       }
       started.push(
         await startRotateSecret(client, {

@@ -24,7 +24,9 @@ import {
   type TestResult,
 } from '../../../shared/orchestrations/secrets/rotation-catalog';
 import {
+  failedRetryDelayMs,
   handleKeyVaultEvent,
+  MAX_FAILED_RETRY_MS,
   planRotationFor,
   sweepSecrets,
 } from '../../../shared/orchestrations/secrets/secret-triggers';
@@ -569,5 +571,56 @@ describe('rotation activities and triggers (fakes + SQLite store)', () => {
     r = await sweepSecrets(deps, client, clock.now());
     assert.equal(r.started.length, 1, 'due and the retry delay over: started');
     assert.equal(client.started[0]?.instanceId, rotateSecretInstanceId('sr-dbx'));
+
+    // Failed runs in a row grow the wait: 1 h, 2 h, 4 h … (a day at most); a recorded rotation starts it over.
+    const failRun = async (correlationId: string) => {
+      await store.audit.append({
+        actor: 'warden',
+        action: 'secret.rotation.failed',
+        target: 'secret_references/sr-dbx',
+        reason: 'consumer test failed',
+        correlationId,
+      });
+      const row = await store.secretReferences.require('sr-dbx');
+      await store.secretReferences.upsert(
+        { ...reference({ current_version: row.current_version }), status: 'failed' },
+        { actor: 't', expectedVersion: row.version },
+      );
+    };
+    for (const id of ['run-1', 'run-2', 'run-3']) await failRun(id);
+    await store.audit.append({
+      actor: 'warden',
+      action: 'secret.rotation.rolled-back',
+      target: 'secret_references/sr-dbx',
+      reason: 'the same run as run-3',
+      correlationId: 'run-3',
+    });
+    clock.advance(4 * 3_600_000 - 1);
+    r = await sweepSecrets(deps, client, clock.now());
+    assert.equal(r.started.length, 0, 'three failed runs in a row: four hours');
+    assert.match(r.skipped[0]?.reason ?? '', /failed 3 time\(s\) in a row/);
+    clock.advance(1);
+    r = await sweepSecrets(deps, client, clock.now());
+    assert.equal(r.started.length, 1, 'after four hours: started');
+    await store.audit.append({
+      actor: 'warden',
+      action: 'secret.rotation.recorded',
+      target: 'secret_references/sr-dbx',
+      reason: 'recorded',
+      correlationId: 'run-4',
+    });
+    await failRun('run-5');
+    clock.advance(3_600_000);
+    r = await sweepSecrets(deps, client, clock.now());
+    assert.equal(r.started.length, 1, 'one failure after a success: an hour again');
+  });
+
+  test('the failed-retry delay doubles per failed run in a row, capped at a day', () => {
+    assert.equal(failedRetryDelayMs(3_600_000, 0), 3_600_000);
+    assert.equal(failedRetryDelayMs(3_600_000, 1), 3_600_000);
+    assert.equal(failedRetryDelayMs(3_600_000, 2), 7_200_000);
+    assert.equal(failedRetryDelayMs(3_600_000, 5), 16 * 3_600_000);
+    assert.equal(failedRetryDelayMs(3_600_000, 6), MAX_FAILED_RETRY_MS);
+    assert.equal(failedRetryDelayMs(3_600_000, 10_000), MAX_FAILED_RETRY_MS);
   });
 });
