@@ -31,7 +31,7 @@ export function remediationStarters(
 ): Pick<CommandStarters, 'rotate' | 'quarantine' | 'release'> {
   const modelExists = async (modelId: string): Promise<void> => {
     const { api } = await apiServices();
-    if (!(await api.store.models.get(modelId))) throw new NotFoundError('model', modelId);
+    await api.store.models.require(modelId);
   };
   return {
     rotate: async ({ referenceId, dryRun, ...request }): Promise<CommandOutcome> => {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import { toActor } from '../../auth/principal';
-import { NotFoundError } from '../../domain/errors';
 import { type AnyApiRoute, defineRoute, type RouteResult } from '../api-route';
 import { IdParamsSchema } from '../api-schemas';
 import { modelCommandsOf } from './model-commands';
@@ -48,8 +47,7 @@ export const MODEL_ROUTES: readonly AnyApiRoute[] = [
     ifMatch: 'none',
     durableClient: true,
     handle: async ({ params, query, principal, correlationId }, services) => {
-      const model = await services.store.models.get(params.id);
-      if (!model) throw new NotFoundError('model', params.id);
+      const model = await services.store.models.require(params.id);
       const c = modelCommandsOf(services);
       if (query.dryRun) {
         const plan = await c.planQuarantine(model.id, services.clock.now(), correlationId);
@@ -80,8 +78,7 @@ export const MODEL_ROUTES: readonly AnyApiRoute[] = [
     ifMatch: 'none',
     durableClient: true,
     handle: async ({ params, principal, correlationId }, services) => {
-      const model = await services.store.models.get(params.id);
-      if (!model) throw new NotFoundError('model', params.id);
+      const model = await services.store.models.require(params.id);
       const actor = principal ? toActor(principal) : 'anonymous';
       return started(
         await modelCommandsOf(services).startRelease({
@@ -107,8 +104,7 @@ export const MODEL_ROUTES: readonly AnyApiRoute[] = [
     successStatus: 202,
     ifMatch: 'none',
     handle: async ({ params, principal, correlationId }, services) => {
-      const model = await services.store.models.get(params.id);
-      if (!model) throw new NotFoundError('model', params.id);
+      const model = await services.store.models.require(params.id);
       const actor = principal ? principal.objectId : 'anonymous';
       const target = `models/${model.id}`;
       const open = (await services.store.approvals.list({ where: { kind: 'model', target } })).find(
