@@ -10,10 +10,10 @@ import { enforcementDeps } from '../access/enforcement-composition';
 app.eventGrid('onResourceEvent', {
   extraInputs: [df.input.durableClient()],
   handler: async (event, context) => {
-    const { store } = await enforcementDeps();
+    const { store, settings } = await enforcementDeps();
     // Invalid events are recorded as poison and answered normally; only transient failures throw (redelivered).
     const client = fromDurableClient(df.getClient(context));
-    const r = await handleResourceEvent(store, client, event);
+    const r = await handleResourceEvent(store, client, event, { wardenPrincipalIds: settings.wardenPrincipalIds });
     const id = (event as { id?: unknown }).id;
     context.log(JSON.stringify({ event: 'enforcement.resource-event', id: typeof id === 'string' ? id : null, ...r }));
     // Model quarantine: a write on an online endpoint holding a quarantined version puts it back to 0% (issue 9).

@@ -17,7 +17,8 @@ export type EventHandling =
 
 /**
  * Handles one ARM resource event: dedupe by event id (atomic insert), route by its identifiers only, then start or
- * requeue the remediation. Ungoverned resources are dismissed cheaply; an event that can never be acted on is
+ * requeue the remediation. Ungoverned resources and Warden's own role assignment deletes (see
+ * {@link routeResourceEvent}; `wardenPrincipalIds`) are dismissed cheaply; an event that can never be acted on is
  * recorded as poison with its reason and answered normally (Event Grid must not retry it for 24 h). Throws only for
  * transient failures (the store or the durable client), so Event Grid redelivers.
  */
@@ -25,8 +26,9 @@ export async function handleResourceEvent(
   store: MetadataStore,
   client: OrchestrationClient,
   event: unknown,
-  source = 'eventgrid:arm',
+  options: { readonly source?: string; readonly wardenPrincipalIds?: readonly string[] } = {},
 ): Promise<EventHandling> {
+  const source = options.source ?? 'eventgrid:arm';
   const e = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
   const id = typeof e.id === 'string' && e.id.length > 0 ? e.id : undefined;
   if (!id) {
@@ -37,6 +39,7 @@ export async function handleResourceEvent(
   const route = routeResourceEvent(event, {
     managedScopes: scopes.map((s) => s.scope),
     governedResources: rules.filter((r) => r.enabled).map((r) => r.resource_id),
+    wardenPrincipalIds: options.wardenPrincipalIds ?? [],
   });
   if (route.action === 'invalid') {
     if (await store.events.firstReceipt(id, source))

@@ -97,6 +97,39 @@ describe('enforcement triggers (event handler, sweep)', () => {
     assert.equal(started.length, 1);
   });
 
+  test("Warden's own role assignment delete is dismissed with the reason, starts nothing and takes no receipt", async () => {
+    started.length = 0;
+    const WARDEN = '6872bbc9-1627-441e-a611-7ce540632cfe';
+    const id = `${RG}/providers/Microsoft.Authorization/roleAssignments/5e0a2a6b-1c1f-4f55-9d7e-1d7c3f7b1a01`;
+    const own = {
+      id: 'e-own-1',
+      eventType: 'Microsoft.Resources.ResourceDeleteSuccess',
+      subject: id,
+      data: {
+        resourceUri: id,
+        operationName: 'Microsoft.Authorization/roleAssignments/delete',
+        claims: { 'http://schemas.microsoft.com/identity/claims/objectidentifier': WARDEN },
+      },
+    };
+    const r = await handleResourceEvent(store, client, own, { wardenPrincipalIds: [WARDEN] });
+    assert.equal(r.handled, 'dismissed');
+    assert.match((r as { reason: string }).reason, /by Warden's own identity/);
+    assert.equal(started.length, 0);
+    // the same event from someone else (or with no principal ids configured) reconciles
+    const other = {
+      ...own,
+      id: 'e-own-2',
+      data: { ...own.data, claims: { oid: 'c1d2e3f4-0000-4000-8000-000000000001' } },
+    };
+    assert.equal(
+      (await handleResourceEvent(store, client, other, { wardenPrincipalIds: [WARDEN] })).handled,
+      'started',
+    );
+    assert.equal((await handleResourceEvent(store, client, own)).handled, 'started');
+    assert.equal(started.length, 2);
+    assert.equal(started[0]?.instanceId, reconcileAccessInstanceId(RG));
+  });
+
   test('bad events are recorded as poison with their reason, never thrown, never acted on', async () => {
     started.length = 0;
     assert.equal((await handleResourceEvent(store, client, { eventType: 'x' })).handled, 'invalid');

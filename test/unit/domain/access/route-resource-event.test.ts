@@ -104,4 +104,58 @@ describe('routeResourceEvent', () => {
     for (const bad of [null, 'text', 42, {}, { eventType: 7 }])
       assert.equal(routeResourceEvent(bad, known).action, 'invalid', JSON.stringify(bad));
   });
+  describe("Warden's own role assignment deletes", () => {
+    const WARDEN = '6872bbc9-1627-441e-a611-7ce540632cfe';
+    const OTHER = '0f9d8a2e-5b7c-4e3d-9a1b-2c3d4e5f6a7b';
+    const withWarden = { ...known, wardenPrincipalIds: [WARDEN] };
+    const id = `${RG}/providers/Microsoft.Authorization/roleAssignments/13b3a5c9-8a49-4739-852c-fd0d71ad6f11`;
+    const byCaller = (eventType: string, operation: string, claims: Record<string, string>) => ({
+      ...ev(eventType, id, operation),
+      data: { resourceUri: id, operationName: operation, claims },
+    });
+    const del = (claims: Record<string, string>) =>
+      byCaller('Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.Authorization/roleAssignments/delete', claims);
+
+    test('are dismissed, saying whose and why (URI or short oid claim, any case)', () => {
+      const r = routeResourceEvent(
+        del({ 'http://schemas.microsoft.com/identity/claims/objectidentifier': WARDEN.toUpperCase() }),
+        withWarden,
+      );
+      assert.equal(r.action, 'dismiss');
+      assert.match(r.reason, new RegExp(`deleted at ${RG} by Warden's own identity \\(${WARDEN}\\)`));
+      assert.match(r.reason, /verifies its result by re-reading/);
+      assert.equal(routeResourceEvent(del({ oid: WARDEN }), withWarden).action, 'dismiss');
+    });
+    test("another caller's delete, Warden's own writes and events without claims still reconcile", () => {
+      assert.equal(routeResourceEvent(del({ oid: OTHER }), withWarden).action, 'reconcileAccess');
+      assert.equal(routeResourceEvent(del({}), withWarden).action, 'reconcileAccess');
+      assert.equal(
+        routeResourceEvent(ev('Microsoft.Resources.ResourceDeleteSuccess', id), withWarden).action,
+        'reconcileAccess',
+      );
+      const write = byCaller(
+        'Microsoft.Resources.ResourceWriteSuccess',
+        'Microsoft.Authorization/roleAssignments/write',
+        { oid: WARDEN },
+      );
+      assert.equal(routeResourceEvent(write, withWarden).action, 'reconcileAccess');
+      // without Warden's principal ids nothing is recognised as its own
+      assert.equal(routeResourceEvent(del({ oid: WARDEN }), known).action, 'reconcileAccess');
+    });
+    test('a delete outside every managed scope keeps its own reason', () => {
+      const other = `${SUB}/resourceGroups/other/providers/Microsoft.Authorization/roleAssignments/ee4fc995-4af8-4f8e-8a6b-ed54c95daee1`;
+      const r = routeResourceEvent(
+        {
+          ...ev('Microsoft.Resources.ResourceDeleteSuccess', other),
+          data: {
+            resourceUri: other,
+            operationName: 'Microsoft.Authorization/roleAssignments/delete',
+            claims: { oid: WARDEN },
+          },
+        },
+        withWarden,
+      );
+      assert.match(r.reason, /outside every managed scope/);
+    });
+  });
 });
