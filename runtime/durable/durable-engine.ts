@@ -110,6 +110,11 @@ const IGNORED_BY_LIBRARY = new Set<number>([
   EventType.ExecutionResumed,
 ]);
 
+/** An external event raised by a client (not an activity result, a timer or a sub-orchestration's completion). */
+function isRaisedEvent(msg: Message): boolean {
+  return msg.kind === 'event' && msg.event.EventType === EventType.EventRaised;
+}
+
 function eventTypeOf(json: string): number {
   const m = /^\{"EventType":(\d+),/.exec(json);
   return m ? Number(m[1]) : -1;
@@ -371,7 +376,8 @@ export class DurableEngine {
     const msg = make(now);
     const inboxId = this.store.insertInbox(instanceId, null, JSON.stringify(msg), now);
     inst.pending.push({ msg, inboxId });
-    this.markReady(inst, true);
+    // Raised events join the fan-in gathering (see markReady); terminate, suspend and resume never wait.
+    this.markReady(inst, msg.kind !== 'event');
     return 'accepted';
   }
 
@@ -436,7 +442,8 @@ export class DurableEngine {
   /**
    * Queues an instance for its next episode. Activity results of a fan-out whose replay has become expensive are
    * gathered for a moment ({@link HOLD_FACTOR} times the last replay time, at most {@link HOLD_MAX_MS}) while more are in
-   * flight, so one replay consumes many results; `urgent` (client operations, timers) skips that.
+   * flight, so one replay consumes many results; raised events arriving meanwhile wait with them (a stream of events
+   * to a busy instance would otherwise cost one replay each). `urgent` (terminate/suspend/resume, timers) skips that.
    */
   private markReady(inst: Active, urgent = false): void {
     if (inst.queued || inst.running || inst.pending.length === 0) return;
@@ -445,7 +452,7 @@ export class DurableEngine {
       !urgent &&
       inst.inflight > 0 &&
       inst.lastReplayMs >= HOLD_MIN_REPLAY_MS &&
-      inst.pending.every((p) => p.workId !== undefined)
+      inst.pending.every((p) => p.workId !== undefined || isRaisedEvent(p.msg))
     ) {
       if (!inst.hold) {
         inst.hold = setTimeout(
