@@ -44,13 +44,29 @@ describe('start-or-requeue', () => {
 
   test('a busy one is requeued: the rerun event carries the new correlation id and requester', async () => {
     for (const status of ['Running', 'Pending', 'ContinuedAsNew']) {
-      const { client, log } = fakeClient([status]);
+      const { client, log } = fakeClient([status, status]);
       const r = await startReconcileAccess(client, request);
       assert.equal(r.action, 'requeued');
       assert.deepEqual(log.slice(1), [
         `raise ${r.instanceId} rerun {"correlationId":"c1","requestedBy":"ada","reason":"access_policies/ap-x updated"}`,
+        `status ${r.instanceId} → ${status}`,
       ]);
     }
+  });
+
+  test('finished after the status read, the raise answered as a success (a 410 durable-functions swallows): start a new run', async () => {
+    const { client, log } = fakeClient(['Running', 'Completed']);
+    const r = await startReconcileAccess(client, request);
+    assert.equal(r.action, 'started');
+    assert.deepEqual(
+      log.map((l) => l.split(' ')[0]),
+      ['status', 'raise', 'status', 'start'],
+    );
+  });
+
+  test('a raise that fails on an instance still busy is an error, not a silent loss', async () => {
+    const { client } = fakeClient(['Running', 'Running'], true);
+    await assert.rejects(startReconcileAccess(client, request), /could not requeue busy instance/);
   });
 
   test('finished between the status read and the raise: start a new run', async () => {
