@@ -16,6 +16,7 @@ import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { enforceNetworkInstanceId, reconcileAccessInstanceId } from '../../../shared/orchestrations/catalog';
 import { startAppRuntime } from '../../support/app-runtime';
+import { waitUntil } from '../../support/e2e-wait';
 import { commandMessage, type WardenCommand } from './enqueue-command.example';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -133,15 +134,8 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
     return q;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.join('').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) =>
+    waitUntil(what, probe, ms, () => output.join(''));
 
   const accepted = (target: string): AuditRow[] =>
     metadata

@@ -14,6 +14,7 @@ import { freePort, type NodeChild } from '../../../lib/node-child';
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { startAppRuntime, WARDEN_MI } from '../../support/app-runtime';
+import { settleRuns, waitUntil } from '../../support/e2e-wait';
 import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -138,26 +139,11 @@ describe('enforcement end to end: emulator ARM + Event Grid, local runtime runni
 
   const api = (method: string, p: string, o: ApiCallOptions = {}): Promise<ApiAnswer> => callApi(base, method, p, o);
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.join('').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000) =>
+    waitUntil(what, probe, ms, () => output.join(''));
 
   /** Until no remediation runs (a run busy when a row changes plans the change itself, on its requester's behalf). */
-  async function settle(): Promise<void> {
-    await waitFor('the runs to settle', async () => {
-      const running = await api('GET', 'orchestrations?runtimeStatus=Running,Pending,ContinuedAsNew', {
-        token: tokens.ada,
-      });
-      assert.equal(running.status, 200, JSON.stringify(running.body));
-      return (running.body as { items: unknown[] }).items.length === 0 ? true : undefined;
-    });
-  }
+  const settle = (): Promise<void> => settleRuns(base, tokens.ada!, () => output.join(''));
 
   function maxSeq(): number {
     return (audit.prepare('SELECT max(seq) AS m FROM audit_log').get() as { m: number | null }).m ?? 0;

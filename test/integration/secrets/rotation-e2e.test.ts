@@ -24,6 +24,7 @@ import { sharedKeyListContainers } from '../../../shared/cloud/azure/consumer-ch
 import { openSqliteMetadataStore } from '../../../shared/metadata/metadata-store';
 import { seedDemoWorld } from '../../../shared/metadata/seed/seed-demo-world';
 import { startAppRuntime, WARDEN_MI } from '../../support/app-runtime';
+import { waitUntil } from '../../support/e2e-wait';
 import { type ApiAnswer, type ApiCallOptions, callApi, mintApiTokens } from '../../support/warden-api-client';
 
 const SUB = '748dc4e8-efe6-46bb-9fdb-8b4a39e61336';
@@ -230,15 +231,8 @@ describe('secret rotation end to end: emulator data planes + Event Grid, local r
 
   const api = (method: string, p: string, o: ApiCallOptions = {}): Promise<ApiAnswer> => callApi(base, method, p, o);
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logText().slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000) =>
+    waitUntil(what, probe, ms, logText);
 
   function entries(refId: string, action?: string): AuditRow[] {
     const rows = audit
