@@ -42,29 +42,30 @@ export async function handleMonitorAlert(
     0,
     400,
   );
-  const first = await store.events.firstReceipt(receipt, 'monitor:alert');
   const correlationId = `alert-${s.alertId.split('/').pop() ?? s.alertId}`.slice(0, 128);
-  await store.audit.append({
-    actor: caller,
-    action: first ? 'model.alert.received' : 'model.alert.duplicate',
-    target: `models/${model.id}`,
-    after: {
-      alertId: s.alertId,
-      rule: rule.id,
-      monitorRule: s.monitorRuleName,
-      condition: s.condition,
-      signalType: s.signalType,
-      metricValue: s.metricValue,
-      firedAt: s.firedAt,
-      resolvedAt: s.resolvedAt,
-    },
-    reason: `${s.condition} alert ${s.monitorRuleName}`,
-    correlationId,
-  });
   const ids = { modelId: model.id, ruleId: rule.id };
-  if (!first) return { handled: 'duplicate', ...ids };
-  if (s.condition === 'Resolved') return { handled: 'resolved', ...ids };
-  try {
+  const audit = (action: string) =>
+    store.audit.append({
+      actor: caller,
+      action,
+      target: `models/${model.id}`,
+      after: {
+        alertId: s.alertId,
+        rule: rule.id,
+        monitorRule: s.monitorRuleName,
+        condition: s.condition,
+        signalType: s.signalType,
+        metricValue: s.metricValue,
+        firedAt: s.firedAt,
+        resolvedAt: s.resolvedAt,
+      },
+      reason: `${s.condition} alert ${s.monitorRuleName}`,
+      correlationId,
+    });
+  // A start that fails (transient) gives the receipt back, so the action group's retry is processed, not deduped.
+  const done = await store.events.handleOnce(receipt, 'monitor:alert', async (): Promise<AlertHandling> => {
+    await audit('model.alert.received');
+    if (s.condition === 'Resolved') return { handled: 'resolved', ...ids };
     const start = await startQuarantineModel(client, {
       modelId: model.id,
       ruleId: rule.id,
@@ -74,11 +75,10 @@ export async function handleMonitorAlert(
       signal: { kind: 'alert', ref: s.alertId.slice(0, 1024), metricValue: s.metricValue },
     });
     return { handled: 'started', start, ...ids };
-  } catch (error) {
-    // The start failed (transient): give the receipt back so the action group's retry is processed, not deduped.
-    await store.events.forgetReceipt(receipt, 'monitor:alert').catch(() => undefined);
-    throw error;
-  }
+  });
+  if (done) return done.value;
+  await audit('model.alert.duplicate');
+  return { handled: 'duplicate', ...ids };
 }
 
 export type EventHandlingResult =
