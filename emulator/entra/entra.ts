@@ -724,13 +724,9 @@ export class Entra implements Directory {
       user: { name: user.displayName, upn, scp },
     });
     // No refresh_token: the emulator's token endpoint serves no refresh-token grant (offline_access is not granted).
-    const body: Record<string, unknown> = {
-      token_type: 'Bearer',
-      scope: [`${flow.resourceName}/${scp}`, ...flow.oidcScopes].join(' '),
-      expires_in: issued.expiresIn,
-      ext_expires_in: issued.expiresIn,
-      access_token: issued.token,
-    };
+    const response = this.tokenResponse(issued, 2, flow.resource);
+    const body = response.body as Record<string, unknown>;
+    body.scope = [`${flow.resourceName}/${scp}`, ...flow.oidcScopes].join(' ');
     if (flow.oidcScopes.includes('openid')) {
       body.id_token = this.tokens.issueIdToken({
         oid: user.id,
@@ -742,7 +738,7 @@ export class Entra implements Directory {
     if (clientInfo) {
       body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: this.tenantId })).toString('base64url');
     }
-    return { status: 200, headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }, body };
+    return response;
   }
 
   /**
