@@ -226,19 +226,26 @@ describe('warden CLI end to end: login, metadata, plan, apply, four-eyes approva
 
   /**
    * Until the runs the metadata writes started have finished (the SQL trigger reconciles the scope after each policy
-   * write; a run planning after the drift below would revert it before the CLI plans it).
+   * write; a run planning after the drift below would revert it before the CLI plans it). The trigger polls once a
+   * second and may pick the two writes up in separate polls, so the first run can finish after the last write while
+   * the second has not started yet: settled means no run, an outcome after the last write, and nothing new for three
+   * polling intervals.
    */
   async function settle(): Promise<void> {
     const [token] = Object.values(await mintApiTokens(emulator, { ada: ADA }));
     const deadline = Date.now() + 60_000;
     const page = async (p: string) =>
       ((await callApi(base, 'GET', p, { token })).body as { items: { seq: number }[] }).items;
+    let quietSince: { seq: number; at: number } | undefined;
     for (;;) {
       const writes = await page('audit?target=access_policies%2Fap-cli-reader&limit=200');
       const lastWrite = Math.max(0, ...writes.map((e) => e.seq));
       const outcomes = await page(`audit?action=access.outcome&target=${encodeURIComponent(RG)}&limit=200`);
+      const lastOutcome = Math.max(0, ...outcomes.map((e) => e.seq));
       const running = await page('orchestrations?runtimeStatus=Running,Pending,ContinuedAsNew');
-      if (running.length === 0 && outcomes.some((e) => e.seq > lastWrite)) return;
+      if (running.length > 0 || lastOutcome < lastWrite) quietSince = undefined;
+      else if (quietSince?.seq !== lastOutcome) quietSince = { seq: lastOutcome, at: Date.now() };
+      else if (Date.now() - quietSince.at >= 3_000) return;
       if (Date.now() > deadline) assert.fail(`the runs did not settle:\n${runtime?.output.join('').slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
