@@ -54,25 +54,53 @@ export async function loadTargetApprovals(
   return { context: { approvedStepKeys, pending }, fightResets, pendingFights };
 }
 
-/** How far back the audit log is read for reverts (entries, newest first by seq). */
-const REVERT_LOOKBACK = 5000;
-
-/** Reverts Warden made on `target` (audit entries of `action` carrying a `driftKey`), recent enough to matter. */
-export async function loadReverts(store: MetadataStore, target: string, action: string): Promise<RevertRecord[]> {
-  const head = await store.audit.head();
-  if (!head) return [];
-  const entries = await store.audit.list({
+/**
+ * The reverts Warden made on a target within the fight window before `now` of the given drifts: the drift key and
+ * time of each `action` entry.
+ */
+export async function loadReverts(
+  store: MetadataStore,
+  target: string,
+  action: string,
+  now: Date,
+  settings: FightSettings,
+  driftKeys: readonly string[],
+): Promise<RevertRecord[]> {
+  return store.audit.driftReverts({
     target,
-    fromSeq: Math.max(1, head.seq - REVERT_LOOKBACK),
-    limit: REVERT_LOOKBACK,
+    action,
+    since: new Date(now.getTime() - settings.windowMs).toISOString(),
+    driftKeys,
   });
-  const out: RevertRecord[] = [];
-  for (const e of entries) {
-    if (e.action !== action) continue;
-    const after = e.after as { driftKey?: unknown } | null;
-    if (typeof after?.driftKey === 'string') out.push({ driftKey: after.driftKey, at: e.at });
-  }
-  return out;
+}
+
+/**
+ * Plans with fight detection (DESIGN.md circuit breakers): plans once with the drifts pending fight approvals hold,
+ * reads how often the plan's own drifts were reverted in the window, and — when that makes a new fight — plans again
+ * with those drifts stopped too. A fight is the same drift reverted again and again, so only the drifts a plan is
+ * about to revert can start one; reading just those keeps a busy target's thousands of one-off reverts out of every
+ * plan. (A drift that stopped recurring is not reported: the fight is recognised when it comes back.)
+ */
+export async function planWithFights<P extends { readonly steps: readonly { readonly driftKey: string }[] }>(
+  store: MetadataStore,
+  target: string,
+  action: string,
+  now: Date,
+  settings: FightSettings,
+  approvals: TargetApprovals,
+  plan: (stoppedDrifts: Record<string, string>) => P,
+): Promise<{ plan: P; newFights: { driftKey: string; reason: string }[] }> {
+  const first = plan(fightsOn([], approvals, settings, now).stopped);
+  const reverts = await loadReverts(
+    store,
+    target,
+    action,
+    now,
+    settings,
+    first.steps.map((s) => s.driftKey),
+  );
+  const { stopped, newFights } = fightsOn(reverts, approvals, settings, now);
+  return { plan: newFights.length > 0 ? plan(stopped) : first, newFights };
 }
 
 /** Fights on a target: which drifts to stop (new and already held), and which are new (to record and alert). */

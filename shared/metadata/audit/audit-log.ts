@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+
 import { ValidationError } from '../../domain/errors';
 import { ActorSchema } from '../../domain/primitives/fields';
 import { columnText, type ColumnValue, type WardenDb } from '../database';
@@ -103,6 +105,37 @@ export class AuditLog {
     const limit = filter.limit ?? 1000;
     q = this.backend.kind === 'mssql' ? q.top(limit) : q.limit(limit);
     return (await q.execute()).map(toEntry);
+  }
+
+  /**
+   * When the given drifts were reverted on one target since a time: the `at` and `after.driftKey` of the entries of
+   * one action whose drift key is one of `driftKeys`, in no particular order — what fight detection reads for the
+   * drifts a plan is about to revert (bounded: the breaker stops reverting a drift after a few reverts in a window).
+   * On SQLite the drift key is indexed with the action (an expression index), so the read seeks those keys instead
+   * of scanning the thousands of one-off reverts a busy target accumulates in a window; no ORDER BY/LIMIT, with which
+   * SQLite's planner prefers the target index. On Azure SQL (action, at) bounds it to the window.
+   */
+  async driftReverts(filter: {
+    readonly target: string;
+    readonly action: string;
+    readonly since: string;
+    readonly driftKeys: readonly string[];
+  }): Promise<{ readonly at: string; readonly driftKey: string }[]> {
+    if (filter.driftKeys.length === 0) return [];
+    // The expression exactly as the index declares it (a literal path, not a parameter), or the index is not used.
+    const driftKey =
+      this.backend.kind === 'mssql'
+        ? sql<string>`JSON_VALUE(${sql.ref('after')}, '$.driftKey')`
+        : sql<string>`json_extract(${sql.ref('after')}, '$.driftKey')`;
+    const rows = await this.backend.db
+      .selectFrom('audit_log')
+      .select(['at', driftKey.as('drift_key')])
+      .where('action', '=', filter.action)
+      .where(driftKey, 'in', [...new Set(filter.driftKeys)])
+      .where('at', '>=', filter.since)
+      .where('target', '=', filter.target)
+      .execute();
+    return rows.map((r) => ({ at: columnText(r.at), driftKey: columnText(r.drift_key) }));
   }
 
   /**

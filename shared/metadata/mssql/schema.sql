@@ -195,8 +195,11 @@ CREATE TABLE dbo.[audit_log] (
   [hash] CHAR(64) NOT NULL CONSTRAINT [UQ_audit_log_hash] UNIQUE
 );
 CREATE INDEX [audit_log_correlation] ON dbo.[audit_log] ([correlation_id]) WHERE [correlation_id] IS NOT NULL;
--- State derived from the audit trail (breaker, held grants) is read by action (SQLite migration 2).
-CREATE INDEX [audit_log_action] ON dbo.[audit_log] ([action]);
+-- State derived from the audit trail (breaker, held grants) is read by action (SQLite migration 2); fight detection
+-- reads one action's entries in a time window for a plan's drift keys. SQLite indexes the drift key itself
+-- (migration 3, an expression index); here (action, at) bounds the read to the window and JSON_VALUE filters the keys
+-- on the server (a computed drift-key column would need a key length no drift key can be promised to fit).
+CREATE INDEX [audit_log_action_at] ON dbo.[audit_log] ([action], [at]) INCLUDE ([target]);
 GO
 
 CREATE TABLE dbo.[event_receipts] (

@@ -4,12 +4,12 @@
  * under the catalogue's names.
  */
 import { CloudAuthorizationError } from '../../cloud/ports/cloud-authorization-error';
-import { type AccessPlan, type AccessPlanInput, planRoleAssignments } from '../../domain/access/plan-role-assignments';
+import { type AccessPlan, planRoleAssignments } from '../../domain/access/plan-role-assignments';
 import type { RoleDefinition } from '../../domain/access/role-assignment';
 import { TransientCloudError, ValidationError } from '../../domain/errors';
 import { governingScope, isWithinScope } from '../../domain/guardrails/scope-coverage';
 import { roleDefinitionGuid } from '../../domain/primitives/role-reference';
-import { fightsOn, loadReverts, loadTargetApprovals } from '../approval-context';
+import { loadTargetApprovals, planWithFights } from '../approval-context';
 import {
   ACTIVITIES,
   type ApplyAccessStepInput,
@@ -87,25 +87,32 @@ export async function planAccessForScope(
 
   const heldGrants = (await heldScoreGrants(store)).filter((h) => isWithinScope(h.scope, managed.scope));
   const approvals = await loadTargetApprovals(store, 'access', managed.scope, now, settings.approvalValidityMs);
-  const reverts = await loadReverts(store, managed.scope, ACCESS_STEP_APPLIED);
-  const { stopped, newFights } = fightsOn(reverts, approvals, settings.fight, now);
-  const input: AccessPlanInput = {
-    now: now.toISOString(),
-    scope: managed,
-    policies,
-    exemptions,
-    actual,
-    pimInstances,
-    roles,
-    wardenPrincipalIds: settings.wardenPrincipalIds,
-    rawDataStores: settings.rawDataStores,
-    killSwitch: settings.killSwitch,
-    limits: settings.limits,
-    approvals: approvals.context,
-    stoppedDrifts: stopped,
-    heldGrants,
-  };
-  return { plan: planRoleAssignments(input), parallelism: settings.parallelism, newFights };
+  const { plan, newFights } = await planWithFights(
+    store,
+    managed.scope,
+    ACCESS_STEP_APPLIED,
+    now,
+    settings.fight,
+    approvals,
+    (stoppedDrifts) =>
+      planRoleAssignments({
+        now: now.toISOString(),
+        scope: managed,
+        policies,
+        exemptions,
+        actual,
+        pimInstances,
+        roles,
+        wardenPrincipalIds: settings.wardenPrincipalIds,
+        rawDataStores: settings.rawDataStores,
+        killSwitch: settings.killSwitch,
+        limits: settings.limits,
+        approvals: approvals.context,
+        stoppedDrifts,
+        heldGrants,
+      }),
+  );
+  return { plan, parallelism: settings.parallelism, newFights };
 }
 
 export function createAccessActivities(deps: EnforcementDeps) {

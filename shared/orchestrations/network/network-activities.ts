@@ -7,7 +7,7 @@ import { TransientCloudError, ValidationError } from '../../domain/errors';
 import { governingScope } from '../../domain/guardrails/scope-coverage';
 import type { NetworkChange, NetworkPosture } from '../../domain/network/network-posture';
 import { type NetworkPlan, type NetworkPlanStep, planNetworkPosture } from '../../domain/network/plan-network-posture';
-import { fightsOn, loadReverts, loadTargetApprovals } from '../approval-context';
+import { loadTargetApprovals, planWithFights } from '../approval-context';
 import {
   ACTIVITIES,
   type ApplyNetworkInput,
@@ -62,19 +62,27 @@ export async function planNetworkForResource(
     store.managedScopes.list(),
   ]);
   const approvals = await loadTargetApprovals(store, 'network', rule.resource_id, now, settings.approvalValidityMs);
-  const reverts = await loadReverts(store, rule.resource_id, NETWORK_STEP_APPLIED);
-  const { stopped, newFights } = fightsOn(reverts, approvals, settings.fight, now);
-  const plan = planNetworkPosture({
-    now: now.toISOString(),
-    rule,
-    posture,
-    exemptions,
-    wardenDependencies: settings.wardenDependencies,
-    reportOnly: governingScope(rule.resource_id, scopes)?.enforcement === 'report-only',
-    killSwitch: settings.killSwitch,
-    approvals: approvals.context,
-    stoppedDrifts: stopped,
-  });
+  const reportOnly = governingScope(rule.resource_id, scopes)?.enforcement === 'report-only';
+  const { plan, newFights } = await planWithFights(
+    store,
+    rule.resource_id,
+    NETWORK_STEP_APPLIED,
+    now,
+    settings.fight,
+    approvals,
+    (stoppedDrifts) =>
+      planNetworkPosture({
+        now: now.toISOString(),
+        rule,
+        posture,
+        exemptions,
+        wardenDependencies: settings.wardenDependencies,
+        reportOnly,
+        killSwitch: settings.killSwitch,
+        approvals: approvals.context,
+        stoppedDrifts,
+      }),
+  );
   return { plan, parallelism: settings.parallelism, newFights };
 }
 

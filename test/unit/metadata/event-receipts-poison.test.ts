@@ -110,3 +110,17 @@ test('MSSQL: the poison listing and lookup compile to T-SQL with TOP and bound p
   assert.equal(driver.log.at(-1), 'select * from "poison_messages" where "id" = @1');
   assert.ok(driver.log.every((s) => !/\blimit\b/i.test(s)));
 });
+
+test('MSSQL: the drift-revert read of the audit log compiles to T-SQL: JSON_VALUE with a literal path', async () => {
+  const driver = new RecordingMssqlDriver();
+  const store = new MetadataStore(new MssqlBackend(recordingMssqlKysely(driver)), fixedClock('2026-06-01T12:00:00Z'));
+  await store.audit
+    .driftReverts({ target: 'rg/a', action: 'access.step.applied', since: 'S', driftKeys: ['k1', 'k2', 'k1'] })
+    .catch(() => undefined);
+  assert.equal(
+    driver.log.at(-1),
+    `select "at", JSON_VALUE("after", '$.driftKey') as "drift_key" from "audit_log" ` +
+      `where "action" = @1 and JSON_VALUE("after", '$.driftKey') in (@2, @3) and "at" >= @4 and "target" = @5`,
+  );
+  assert.deepEqual(driver.params.at(-1), ['access.step.applied', 'k1', 'k2', 'S', 'rg/a']);
+});

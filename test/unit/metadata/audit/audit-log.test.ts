@@ -108,6 +108,57 @@ describe('audit chain', () => {
   });
 });
 
+describe('drift reverts (what fight detection reads)', () => {
+  test('the reverts of the given drift keys on one target since a time, through the drift index', async () => {
+    const t = tempStore('warden-audit-drift-');
+    try {
+      const append = (action: string, target: string, after: unknown) =>
+        t.store.audit.append({ actor: 'warden', action, target, after });
+      await append('access.step.applied', 'rg/a', { driftKey: 'k1' }); // 12:00:00, before the window
+      t.clock.advance(60_000);
+      await append('access.step.applied', 'rg/a', { driftKey: 'k1' });
+      await append('access.step.refused', 'rg/a', { driftKey: 'k2' }); // another action
+      await append('access.step.applied', 'rg/b', { driftKey: 'k2' }); // another target
+      await append('access.step.applied', 'rg/a', { driftKey: 'k2' });
+      t.clock.advance(1_000);
+      await append('access.step.applied', 'rg/a', { driftKey: 'k1' });
+      await append('access.step.applied', 'rg/a', { driftKey: 'not asked' });
+      await append('access.step.applied', 'rg/a', { no: 'drift key' });
+      const read = async (driftKeys: string[]) =>
+        (
+          await t.store.audit.driftReverts({
+            target: 'rg/a',
+            action: 'access.step.applied',
+            since: '2026-06-01T12:00:30.000Z',
+            driftKeys,
+          })
+        )
+          .map((r) => `${r.driftKey}@${r.at.slice(11, 19)}`)
+          .sort();
+      assert.deepEqual(await read(['k1', 'k2', 'k1']), ['k1@12:01:00', 'k1@12:01:01', 'k2@12:01:00']);
+      assert.deepEqual(await read(['k1']), ['k1@12:01:00', 'k1@12:01:01']);
+      assert.deepEqual(await read([]), []);
+      assert.deepEqual(await read(['unknown']), []);
+      // The read (the statement the store sends, as Kysely renders it for SQLite) seeks the asked keys through the
+      // (action, drift key, at) expression index.
+      const plan = (
+        t
+          .raw()
+          .prepare(
+            `EXPLAIN QUERY PLAN select "at", json_extract("after", '$.driftKey') as "drift_key" from "audit_log" ` +
+              `where "action" = ? and json_extract("after", '$.driftKey') in (?, ?) and "at" >= ? and "target" = ?`,
+          )
+          .all('access.step.applied', 'k1', 'k2', '2026-06-01T12:00:30.000Z', 'rg/a') as { detail: string }[]
+      )
+        .map((r) => r.detail)
+        .join('; ');
+      assert.match(plan, /USING INDEX audit_log_drift \(action=\? AND <expr>=\? AND at>\?\)/, plan);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
 describe('concurrent appends form one chain', () => {
   const t = tempStore('warden-audit-concurrent-');
   after(() => t.cleanup());

@@ -56,7 +56,7 @@ describe('the change log (metadata_changes), the SQL trigger contract', () => {
     )
       .map((r) => r.detail)
       .join('; ');
-    assert.match(plan, /USING INDEX audit_log_action/, plan);
+    assert.match(plan, /USING INDEX audit_log_drift \(action=\?\)/, plan);
     assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   });
 
