@@ -2,8 +2,8 @@
  * The shape every enforcement run shares (DESIGN.md rules): plan (an activity, so history holds the plan and not the
  * whole actual state), dry run → return the plan; audit the plan; report-only or kill switch → stop; gated steps →
  * record them in `approvals`, notify, and go on with the rest (a pending approval never freezes a target against new
- * drift); apply the rest in parallel batches of a configured size; verify by re-reading; audit the outcome; notify;
- * then, if another trigger asked for the same target meanwhile, continue as new.
+ * drift); apply the rest in parallel batches of a configured size; verify by re-reading; audit the outcome and notify
+ * (together); then, if another trigger asked for the same target meanwhile, continue as new.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import * as df from 'durable-functions';
@@ -18,7 +18,7 @@ import {
   type StepOutcome,
   type VerifyResult,
 } from './catalog';
-import { takeRerun } from './take-rerun.orchestrator';
+import { closeAndTakeRerun } from './take-rerun.orchestrator';
 
 /** The plan's common shape as the flow reads it. */
 export interface FlowStep {
@@ -84,13 +84,18 @@ export function* runRemediation<P extends FlowPlan>(
     phase: plan.apply ? 'planned' : 'report-only',
   });
   if (!plan.apply) {
-    yield context.df.callActivity(ACTIVITIES.notify.name, {
+    const notified = context.df.callActivity(ACTIVITIES.notify.name, {
       type: 'Warden.Remediation.Outcome',
       subject: spec.target,
       data: { kind: spec.kind, status: 'report-only', reason: plan.notApplyingReason, steps: plan.steps.length },
       correlationId: spec.correlationId,
     });
-    return yield* finish(context, spec, done({ status: 'report-only', steps: [], verify: null, approvalId: null }));
+    return yield* finish(
+      context,
+      spec,
+      notified,
+      done({ status: 'report-only', steps: [], verify: null, approvalId: null }),
+    );
   }
 
   // Gated steps (and new fights) wait for a human: record them once, notify, and carry on with the rest.
@@ -166,38 +171,47 @@ export function* runRemediation<P extends FlowPlan>(
         ? 'partial'
         : 'applied';
   const outcome: RemediationOutcome = { status, steps: outcomes, verify, approvalId };
-  yield context.df.callActivity(ACTIVITIES.auditOutcome.name, {
-    kind: spec.kind,
-    target: spec.target,
-    outcome,
-    correlationId: spec.correlationId,
-    actor,
-  });
-  if (plan.steps.length > 0)
-    yield context.df.callActivity(ACTIVITIES.notify.name, {
-      type: 'Warden.Remediation.Outcome',
-      subject: spec.target,
-      data: {
-        kind: spec.kind,
-        status,
-        applied: outcomes.filter((o) => o.status === 'applied').length,
-        refused: outcomes.filter((o) => o.status === 'refused').length,
-        failed: outcomes.filter((o) => o.status === 'failed').length,
-        waiting: plan.steps.filter((s) => s.needsApproval).length,
-        approvalId,
-      },
+  // The outcome's audit entry and its notification are independent: scheduled together, raced by the rerun check.
+  const closing: Task[] = [
+    context.df.callActivity(ACTIVITIES.auditOutcome.name, {
+      kind: spec.kind,
+      target: spec.target,
+      outcome,
       correlationId: spec.correlationId,
-    });
-  return yield* finish(context, spec, done(outcome));
+      actor,
+    }),
+  ];
+  if (plan.steps.length > 0)
+    closing.push(
+      context.df.callActivity(ACTIVITIES.notify.name, {
+        type: 'Warden.Remediation.Outcome',
+        subject: spec.target,
+        data: {
+          kind: spec.kind,
+          status,
+          applied: outcomes.filter((o) => o.status === 'applied').length,
+          refused: outcomes.filter((o) => o.status === 'refused').length,
+          failed: outcomes.filter((o) => o.status === 'failed').length,
+          waiting: plan.steps.filter((s) => s.needsApproval).length,
+          approvalId,
+        },
+        correlationId: spec.correlationId,
+      }),
+    );
+  return yield* finish(context, spec, context.df.Task.all(closing), done(outcome));
 }
 
-/** A rerun asked for meanwhile ({@link takeRerun}): continue as new with it — the run plans again from fresh state. */
+/**
+ * The run's closing activities, then — if a rerun was asked for meanwhile ({@link closeAndTakeRerun}) — continue as
+ * new with it: the run plans again from fresh state.
+ */
 function* finish<P extends FlowPlan>(
   context: OrchestrationContext,
   spec: FlowSpec<P>,
+  closing: Task,
   result: RemediationResult<P>,
 ): Generator<Task, RemediationResult<P>, unknown> {
-  const rerun = yield* takeRerun(context);
+  const rerun = yield* closeAndTakeRerun(context, closing);
   if (!rerun) return result;
   context.df.continueAsNew(spec.rerunInput(rerun.latest));
   return { ...result, rerun: true };

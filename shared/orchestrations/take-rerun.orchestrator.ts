@@ -17,7 +17,33 @@ export function* takeRerun(context: OrchestrationContext): Generator<Task, { rea
   const tick = context.df.createTimer(context.df.currentUtcDateTime);
   if (((yield context.df.Task.any([signal, tick])) as Task) !== signal) return undefined;
   tick.cancel();
-  let latest: unknown = signal.result;
+  return { latest: yield* drainReruns(context, signal.result) };
+}
+
+/**
+ * The run's closing work (its last activities, scheduled together) and the rerun check in one: the rerun waiter races
+ * `closing` instead of waiting for it and then racing a zero-length timer — under load, when a trigger nearly always
+ * came during the run, that saves the timer's episode on every run. Only when no rerun arrived while `closing` ran
+ * does a zero-length timer follow as the barrier takeRerun uses: every event appended before it has reached the
+ * waiter when it fires. `closing` is yielded again on its own (the same task object adds no new action) so its
+ * failure surfaces as a plain yield's would. No task is re-yielded inside a new Task.any/all: the library would repeat
+ * its action, which the extension schedules again (durable-host-protocol.md §4.3).
+ */
+export function* closeAndTakeRerun(
+  context: OrchestrationContext,
+  closing: Task,
+): Generator<Task, { readonly latest: unknown } | undefined> {
+  const signal = context.df.waitForExternalEvent(RERUN_EVENT);
+  yield context.df.Task.any([signal, closing]);
+  yield closing;
+  if (!signal.isCompleted) yield context.df.createTimer(context.df.currentUtcDateTime);
+  if (!signal.isCompleted) return undefined;
+  return { latest: yield* drainReruns(context, signal.result) };
+}
+
+/** The other buffered reruns after the first: each checked with a zero-length timer; the latest one's data wins. */
+function* drainReruns(context: OrchestrationContext, first: unknown): Generator<Task, unknown> {
+  let latest = first;
   for (let i = 0; i < MAX_COALESCED_RERUNS; i++) {
     const more = context.df.waitForExternalEvent(RERUN_EVENT);
     const now = context.df.createTimer(context.df.currentUtcDateTime);
@@ -25,5 +51,5 @@ export function* takeRerun(context: OrchestrationContext): Generator<Task, { rea
     now.cancel();
     latest = more.result;
   }
-  return { latest };
+  return latest;
 }

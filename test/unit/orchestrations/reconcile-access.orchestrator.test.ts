@@ -256,6 +256,56 @@ describe('reconcileAccess replayed through durable-functions', () => {
     );
   });
 
+  test('the outcome audit and its notification are scheduled together; no rerun → one zero-length timer, then done', async () => {
+    const r = await drive(NAME, input, { respond: responder({ plan: plan(), parallelism: 4, newFights: [] }) });
+    assert.equal(r.error, undefined);
+    const closing = r.history.filter(
+      (e) => e.EventType === 4 && [ACTIVITIES.auditOutcome.name, ACTIVITIES.notify.name].includes(String(e.Name)),
+    );
+    assert.equal(closing.length, 2);
+    assert.equal(new Set(closing.map((e) => e.Timestamp)).size, 1, 'one episode schedules both');
+    assert.equal(r.history.filter((e) => e.EventType === 10).length, 1, 'the barrier timer, once');
+    assert.equal((r.state.output as RemediationResult<AccessPlan>).rerun, false);
+    assert.ok(!(r.state.actions[0] ?? []).some((a) => (a as { actionType: number }).actionType === 4));
+  });
+
+  test('a rerun raised during the closing activities needs no barrier timer (only the drain check)', async () => {
+    const r = await drive(NAME, input, {
+      respond: responder({ plan: plan(), parallelism: 4, newFights: [] }),
+      raiseRerun: { correlationId: 'corr-2', requestedBy: 'grace', reason: 'event e-2' },
+    });
+    assert.equal((r.state.output as RemediationResult<AccessPlan>).rerun, true);
+    assert.equal(r.history.filter((e) => e.EventType === 10).length, 1, 'one timer: the check for more reruns');
+  });
+
+  test('a rerun arriving in the same batch just after the closing results is still taken (the barrier timer)', async () => {
+    const r = await drive(NAME, input, {
+      respond: responder({ plan: plan(), parallelism: 4, newFights: [] }),
+      raiseRerun: { correlationId: 'corr-3', requestedBy: 'grace', reason: 'event e-3' },
+      rerunAfterResults: true,
+    });
+    assert.equal(r.error, undefined);
+    const out = r.state.output as RemediationResult<AccessPlan>;
+    assert.equal(out.rerun, true);
+    const can = (r.state.actions[0] ?? []).find((a) => (a as { actionType: number }).actionType === 4) as
+      | { input: unknown }
+      | undefined;
+    assert.ok(can, 'continueAsNew');
+    const next = (typeof can.input === 'string' ? JSON.parse(can.input) : can.input) as typeof input;
+    assert.equal(next.correlationId, 'corr-3');
+  });
+
+  test('a failed outcome audit fails the run (after its notification was scheduled with it)', async () => {
+    const r = await drive(NAME, input, {
+      respond: responder(
+        { plan: plan(), parallelism: 4, newFights: [] },
+        { [ACTIVITIES.auditOutcome.name]: () => ({ fail: 'audit store unavailable' }) },
+      ),
+    });
+    assert.match(r.error ?? '', /audit store unavailable/);
+    assert.ok(names(r.calls).includes(ACTIVITIES.notify.name));
+  });
+
   test('invalid input fails the instance with a message naming the field, before any call', async () => {
     const r = await drive(
       NAME,

@@ -29,6 +29,11 @@ export interface DriveOptions {
   readonly respond: (call: Call) => Answer;
   /** Raise the rerun event when the run reaches its final check. */
   readonly raiseRerun?: unknown;
+  /**
+   * Deliver that rerun after the episode's activity results instead of before them — in the same batch, as a host
+   * does when the event is enqueued just after the run's last activity finished.
+   */
+  readonly rerunAfterResults?: boolean;
   readonly maxEpisodes?: number;
 }
 
@@ -107,6 +112,7 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
     history.push(ev(EventType.OrchestratorCompleted, t - 0.5));
     history.push(ev(EventType.OrchestratorStarted, t));
     const outcomes: Json[] = [];
+    const late: Json[] = [];
     // First number this episode's new actions (the library numbered them at yield), then answer them: dynamic
     // allocations (retry timers and attempts) come after every number taken at yield.
     const numbered: { a: Json; seq: number }[] = [];
@@ -120,7 +126,9 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
         // One rerun is raised (once): later waits for it find none, as on a host.
         if (options.raiseRerun !== undefined && a.externalEventName === 'rerun' && !rerunRaised) {
           rerunRaised = true;
-          outcomes.push(ev(EventType.EventRaised, t, { Name: 'rerun', Input: JSON.stringify(options.raiseRerun) }));
+          const raised = ev(EventType.EventRaised, t, { Name: 'rerun', Input: JSON.stringify(options.raiseRerun) });
+          if (options.rerunAfterResults) late.push(raised);
+          else outcomes.push(raised);
         }
         return;
       }
@@ -173,6 +181,7 @@ export async function drive(name: string, input: unknown, options: DriveOptions)
         if (k < attempts) attemptSeq = nextSeq++;
       }
     }
+    outcomes.push(...late);
     if (outcomes.length === 0)
       throw new Error(`episode ${n}: the orchestrator waits for something the driver never delivers`);
     history.push(...outcomes);
