@@ -288,8 +288,7 @@ describe('reconcileAccess replayed through durable-functions', () => {
     const out = r.state.output as RemediationResult<AccessPlan>;
     assert.equal(out.rerun, true);
     const can = (r.state.actions[0] ?? []).find((a) => (a as { actionType: number }).actionType === 4) as
-      | { input: unknown }
-      | undefined;
+      { input: unknown } | undefined;
     assert.ok(can, 'continueAsNew');
     const next = (typeof can.input === 'string' ? JSON.parse(can.input) : can.input) as typeof input;
     assert.equal(next.correlationId, 'corr-3');
