@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FunctionOutput, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
 
@@ -8,7 +8,6 @@ import type { AnyApiRoute, RouteInput } from '../../shared/api/api-route';
 import { fieldIssues } from '../../shared/api/field-issues';
 import { AuthError } from '../../shared/auth/auth-error';
 import { hasRole, type Principal } from '../../shared/auth/principal';
-import { ServiceBusOutputNotifier } from '../../shared/cloud/azure/service-bus-output-notifier';
 import { ensureError, TransientCloudError, ValidationError } from '../../shared/domain/errors';
 import { durableOrchestrationQuery } from './durable-orchestration-query';
 import { PayloadTooLargeError, PreconditionRequiredError, UnsupportedMediaTypeError } from './edge-errors';
@@ -196,7 +195,7 @@ async function auditRejection(
  * The Functions handler of one route: resolves the services (lazily composed) and runs the edge. With a Service
  * Bus notification output, each invocation collects its notifications and hands them to the binding.
  */
-export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, notifications?: FunctionOutput) {
+export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let services: EdgeServices;
     try {
@@ -221,16 +220,6 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider, n
         },
       };
     }
-    if (!notifications) return handleApiRequest(route, request, services, log);
-    const outbox = new ServiceBusOutputNotifier(services.api.clock, services.api.newId);
-    const response = await handleApiRequest(
-      route,
-      request,
-      { ...services, api: { ...services.api, notifier: outbox } },
-      log,
-    );
-    const messages = outbox.drain();
-    if (messages.length > 0) context.extraOutputs.set(notifications, messages);
-    return response;
+    return handleApiRequest(route, request, services, log);
   };
 }

@@ -17,6 +17,7 @@ import { openMetadataStore } from '../../shared/metadata/open-metadata-store';
 import { createEnforcementRemediationStarter } from '../../shared/orchestrations/approved-remediation-starter';
 import { fromDurableClient } from '../../shared/orchestrations/orchestration-client';
 import { type EdgeServices, type EdgeServicesProvider } from '../_edge/edge-services';
+import { invocationOutboxNotifier, withNotificationOutbox } from '../_edge/notification-output';
 
 /** What a composition root may swap (default starter: enforcement's, over the invocation's durable client). */
 export interface ApiOverrides {
@@ -68,12 +69,8 @@ function compose(): EdgeServices {
       newId,
     });
   else if (s.notifier.kind === 'servicebus')
-    // Each invocation collects its notifications for its Service Bus output binding (functions/_edge); this one
-    // is only reached by code that has no binding, which is a wiring bug.
-    notifier = {
-      publish: () =>
-        Promise.reject(new Error('BUG: Service Bus notifications go through the invocation output binding')),
-    };
+    // Each invocation collects its notifications for its Service Bus output binding (withNotificationOutbox).
+    notifier = invocationOutboxNotifier();
   else notifier = { publish: () => Promise.resolve() };
   const api: ApiServices = {
     store: openMetadataStore(s, clock),
@@ -128,3 +125,11 @@ export const apiServices: EdgeServicesProvider = () => {
     });
   return cached;
 };
+
+/**
+ * Registration of a function that may notify: {@link withNotificationOutbox} with the API's clock and ids (under
+ * `WARDEN_NOTIFIER=servicebus` the notifications leave through the function's output binding).
+ */
+export function notifying<O extends Parameters<typeof withNotificationOutbox>[0]>(options: O): O {
+  return withNotificationOutbox(options, async () => (await apiServices()).api);
+}

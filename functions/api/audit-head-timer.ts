@@ -4,20 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { app } from '@azure/functions';
 
 import { publishAuditHead } from '../../shared/api/audit/audit-query';
-import { ServiceBusOutputNotifier } from '../../shared/cloud/azure/service-bus-output-notifier';
-import { notificationOutput } from '../_edge/notification-output';
-import { apiServices } from './api-composition';
+import { apiServices, notifying } from './api-composition';
 
-const notifications = notificationOutput();
-
-app.timer('publishAuditHead', {
-  schedule: '0 */15 * * * *',
-  ...(notifications ? { extraOutputs: [notifications] } : {}),
-  handler: async (_timer, context) => {
-    const { api } = await apiServices();
-    const outbox = notifications ? new ServiceBusOutputNotifier(api.clock, api.newId) : undefined;
-    const head = await publishAuditHead(outbox ? { ...api, notifier: outbox } : api, randomUUID());
-    if (outbox && notifications) context.extraOutputs.set(notifications, outbox.drain());
-    context.log(head ? `audit head published: seq ${head.seq}` : 'audit log empty: nothing published');
-  },
-});
+app.timer(
+  'publishAuditHead',
+  notifying({
+    schedule: '0 */15 * * * *',
+    handler: async (_timer, context) => {
+      const { api } = await apiServices();
+      const head = await publishAuditHead(api, randomUUID());
+      context.log(head ? `audit head published: seq ${head.seq}` : 'audit log empty: nothing published');
+    },
+  }),
+);

@@ -7,24 +7,24 @@ import { routesOf } from '../../shared/api/route-table';
 import type { SecretApiServices } from '../../shared/api/secrets/secret-commands';
 import { apiHandler } from '../_edge/api-handler';
 import type { EdgeServicesProvider } from '../_edge/edge-services';
-import { notificationOutput } from '../_edge/notification-output';
 import { secretCommands } from '../secrets/rotation-composition';
-import { apiServices } from './api-composition';
+import { apiServices, notifying } from './api-composition';
 
-const notifications = notificationOutput();
 for (const route of routesOf('secrets'))
-  app.http(route.name, {
-    methods: [route.method],
-    route: route.route,
-    authLevel: 'anonymous',
-    ...(notifications ? { extraOutputs: [notifications] } : {}),
-    extraInputs: [df.input.durableClient()],
-    handler: (request: HttpRequest, context: InvocationContext) => {
-      const provider: EdgeServicesProvider = async () => {
-        const edge = await apiServices();
-        const api: SecretApiServices = { ...edge.api, secrets: secretCommands(df.getClient(context)) };
-        return { ...edge, api };
-      };
-      return apiHandler(route, provider, notifications)(request, context);
-    },
-  });
+  app.http(
+    route.name,
+    notifying({
+      methods: [route.method],
+      route: route.route,
+      authLevel: 'anonymous',
+      extraInputs: [df.input.durableClient()],
+      handler: (request: HttpRequest, context: InvocationContext) => {
+        const provider: EdgeServicesProvider = async () => {
+          const edge = await apiServices();
+          const api: SecretApiServices = { ...edge.api, secrets: secretCommands(df.getClient(context)) };
+          return { ...edge, api };
+        };
+        return apiHandler(route, provider)(request, context);
+      },
+    }),
+  );

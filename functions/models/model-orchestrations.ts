@@ -8,10 +8,11 @@ import {
   retireModelOrchestrator,
   syncAlertRulesOrchestrator,
 } from '../../shared/orchestrations/models/model-flows.orchestrator';
+import { notifying } from '../api/api-composition';
 import { MODEL_ACTIVITY_NAMES, modelActivity } from './model-composition';
 
 df.app.orchestration(MODEL_ORCHESTRATIONS.quarantineModel.name, quarantineModelOrchestrator);
 df.app.orchestration(MODEL_ORCHESTRATIONS.releaseModel.name, releaseModelOrchestrator);
 df.app.orchestration(MODEL_ORCHESTRATIONS.retireModel.name, retireModelOrchestrator);
 df.app.orchestration(MODEL_ORCHESTRATIONS.syncAlertRules.name, syncAlertRulesOrchestrator);
-for (const name of MODEL_ACTIVITY_NAMES) df.app.activity(name, { handler: modelActivity(name) });
+for (const name of MODEL_ACTIVITY_NAMES) df.app.activity(name, notifying({ handler: modelActivity(name) }));

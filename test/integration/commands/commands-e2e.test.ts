@@ -80,7 +80,9 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
       env: {
         WARDEN_HOST_OVERRIDES: JSON.stringify(emulator.endpoints.origins),
         WARDEN_API_AUDIENCES: 'api://warden',
-        WARDEN_NOTIFIER: 'none',
+        // Notifications through a Service Bus topic output binding (the local broker's), from every function kind
+        // that notifies — the command trigger, the rotation's activities, the remediation activities.
+        WARDEN_NOTIFIER: 'servicebus',
         WARDEN_SERVICEBUS__fullyQualifiedNamespace: 'local.servicebus.windows.net',
         WARDEN_CLOCK_FILE: path.join(tmp, 'clock.json'),
         // The queue's MaxDeliveryCount (Azure: an entity property; the local broker: this setting).
@@ -281,6 +283,24 @@ describe('Service Bus commands end to end: the runtime broker, the real app, the
         .join(''),
       /not available/,
     );
+  });
+
+  test("under WARDEN_NOTIFIER=servicebus the runs notify through their functions' output binding: no publish fails", async () => {
+    // The rotation started above notifies at every step from its activities; before activities declared the binding,
+    // each of those publishes was refused and audited as notification.failed.
+    const recorded = await waitFor('the rotation recorded its new version', () =>
+      metadata
+        .prepare(`SELECT seq FROM audit_log WHERE action = 'secret.rotation.recorded' AND target = ?`)
+        .get('secret_references/sr-databricks-training-token'),
+    );
+    assert.ok(recorded);
+    const steps = metadata
+      .prepare(`SELECT count(*) AS n FROM audit_log WHERE action LIKE 'secret.rotation.%' AND target = ?`)
+      .get('secret_references/sr-databricks-training-token') as { n: number };
+    assert.ok(steps.n >= 4, `rotation steps audited (and notified): ${steps.n}`);
+    const failed = metadata.prepare(`SELECT target, reason FROM audit_log WHERE action = 'notification.failed'`).all();
+    assert.deepEqual(failed, []);
+    assert.doesNotMatch(output.join(''), /BUG: a Service Bus notification/);
   });
 
   test('an invalid message is completed and recorded as poison with its reason, never redelivered', async () => {
