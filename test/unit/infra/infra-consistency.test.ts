@@ -105,7 +105,9 @@ function walk(dir: string): string[] {
 const FUNCTION_SOURCES = walk(path.join(root, 'functions')).map((f) => readFileSync(f, 'utf8'));
 const registered = (kind: string): Set<string> =>
   new Set(
-    FUNCTION_SOURCES.flatMap((t) => [...t.matchAll(new RegExp(`app\\.${kind}\\('([^']+)'`, 'g'))].map((m) => m[1]!)),
+    FUNCTION_SOURCES.flatMap((t) =>
+      [...t.matchAll(new RegExp(`app\\.${kind}\\(\\s*'([^']+)'`, 'g'))].map((m) => m[1]!),
+    ),
   );
 
 const settings = objectBlock(APP, 'var appSettings = {');
@@ -364,7 +366,7 @@ describe('infra: Service Bus, action group, azd', () => {
     assert.match(APP, new RegExp(`var commandsQueueName = '${COMMANDS_QUEUE}'`));
     const queue = APP.slice(APP.indexOf("resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@"));
     assert.match(queue, /requiresSession: true/);
-    const trigger = FUNCTION_SOURCES.find((t) => t.includes("app.serviceBusQueue('wardenCommands'"));
+    const trigger = FUNCTION_SOURCES.find((t) => /app\.serviceBusQueue\(\s*'wardenCommands'/.test(t));
     assert.ok(trigger, 'the commands trigger');
     assert.match(trigger, /queueName: COMMANDS_QUEUE/);
     assert.match(trigger, /isSessionsEnabled: true/);
