@@ -39,6 +39,8 @@ export interface ListFilter<T extends MetadataTableName> {
   readonly where?: Partial<Record<keyof RecordOf<T> & string, Scalar>>;
   /** Rows whose `field` is set and not later than `at` (ISO): due work for the sweep. */
   readonly dueBy?: { readonly field: keyof RecordOf<T> & string; readonly at: string };
+  /** Rows whose `field` is unset or not earlier than `at` (ISO): open ones and those closed recently. */
+  readonly openOrSince?: { readonly field: keyof RecordOf<T> & string; readonly at: string };
   /** Keyset paging: only rows whose key sorts after this one (rows come in key order). */
   readonly after?: string;
   readonly limit?: number;
@@ -90,6 +92,11 @@ export class MetadataRepository<T extends MetadataTableName> {
     if (filter.dueBy) {
       this.assertColumn(filter.dueBy.field);
       q = q.where(filter.dueBy.field, 'is not', null).where(filter.dueBy.field, '<=', filter.dueBy.at);
+    }
+    if (filter.openOrSince) {
+      const { field, at } = filter.openOrSince;
+      this.assertColumn(field);
+      q = q.where((eb) => eb.or([eb(field, 'is', null), eb(field, '>=', at)]));
     }
     if (filter.after !== undefined) q = q.where(this.key, '>', filter.after);
     q = q.orderBy(this.key, 'asc');

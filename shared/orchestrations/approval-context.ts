@@ -19,7 +19,9 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 /**
  * The approvals of `kind` for `target`: pending plan approvals (their step keys), pending privileged-policy approvals
  * recorded by the front door (`plan.table = access_policies`, their policy ids), approved ones decided within
- * `validityMs` (their step keys), and fight approvals.
+ * `validityMs` (their step keys), and fight approvals. Only open approvals and those decided within `validityMs` or
+ * the fight window are read: an older decision neither approves a step nor resets a fight (every revert that still
+ * counts is younger than it), and a deployment's approvals accumulate for years.
  */
 export async function loadTargetApprovals(
   store: MetadataStore,
@@ -27,8 +29,10 @@ export async function loadTargetApprovals(
   target: string,
   now: Date,
   validityMs: number,
+  fightWindowMs: number,
 ): Promise<TargetApprovals> {
-  const rows = await store.approvals.list({ where: { kind } });
+  const horizon = new Date(now.getTime() - Math.max(validityMs, fightWindowMs)).toISOString();
+  const rows = await store.approvals.list({ where: { kind }, openOrSince: { field: 'decided_at', at: horizon } });
   const t = target.toLowerCase();
   const pending: { approvalId: string; stepKeys: string[]; policyIds: string[] }[] = [];
   const approvedStepKeys: string[] = [];

@@ -86,7 +86,14 @@ export async function planAccessForScope(
     if (!roles[guid]) add(await roleAssignments.roleDefinitionByGuid(managed.scope, guid));
 
   const heldGrants = (await heldScoreGrants(store)).filter((h) => isWithinScope(h.scope, managed.scope));
-  const approvals = await loadTargetApprovals(store, 'access', managed.scope, now, settings.approvalValidityMs);
+  const approvals = await loadTargetApprovals(
+    store,
+    'access',
+    managed.scope,
+    now,
+    settings.approvalValidityMs,
+    settings.fight.windowMs,
+  );
   const { plan, newFights } = await planWithFights(
     store,
     managed.scope,

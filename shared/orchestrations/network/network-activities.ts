@@ -61,7 +61,14 @@ export async function planNetworkForResource(
     store.exemptions.list(),
     store.managedScopes.list(),
   ]);
-  const approvals = await loadTargetApprovals(store, 'network', rule.resource_id, now, settings.approvalValidityMs);
+  const approvals = await loadTargetApprovals(
+    store,
+    'network',
+    rule.resource_id,
+    now,
+    settings.approvalValidityMs,
+    settings.fight.windowMs,
+  );
   const reportOnly = governingScope(rule.resource_id, scopes)?.enforcement === 'report-only';
   const { plan, newFights } = await planWithFights(
     store,

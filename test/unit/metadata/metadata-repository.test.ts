@@ -177,6 +177,33 @@ describe('due times computed on write, and list filters', () => {
     assert.equal(r.next_check_at, null);
   });
 
+  test('list filter openOrSince: rows whose time column is unset or not earlier than the given time', async () => {
+    const decided = (id: string, at: string) => ({
+      ...SAMPLE_ROWS.approvals,
+      id,
+      decision: 'approved' as const,
+      decided_by: GRACE,
+      decided_at: at,
+    });
+    await t.store.approvals.upsert({ ...SAMPLE_ROWS.approvals, id: 'apr-open' }, { actor: ADA });
+    await t.store.approvals.upsert(decided('apr-old', '2026-01-02T00:00:00.000Z'), { actor: ADA });
+    await t.store.approvals.upsert(decided('apr-recent', '2026-05-31T00:00:00.000Z'), { actor: ADA });
+    await t.store.approvals.upsert(decided('apr-edge', '2026-05-01T00:00:00.000Z'), { actor: ADA });
+    assert.deepEqual(
+      (
+        await t.store.approvals.list({
+          where: { kind: 'access' },
+          openOrSince: { field: 'decided_at', at: '2026-05-01T00:00:00.000Z' },
+        })
+      ).map((r) => r.id),
+      ['apr-edge', 'apr-open', 'apr-recent'],
+    );
+    await assert.rejects(
+      t.store.approvals.list({ openOrSince: { field: 'no_such_column' as 'decided_at', at: '' } }),
+      /no_such_column/,
+    );
+  });
+
   test('list filters by column equality (booleans and nulls included) and refuses unknown columns', async () => {
     await t.store.accessPolicies.upsert(SAMPLE_ROWS.access_policies, { actor: ADA });
     await t.store.accessPolicies.upsert(
