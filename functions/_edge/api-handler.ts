@@ -210,15 +210,12 @@ export function apiHandler(route: AnyApiRoute, provider: EdgeServicesProvider) {
     const log = { error: (...args: unknown[]) => context.error(...args) };
     if (route.durableClient) {
       const client = df.getClient(context);
-      services = {
-        ...services,
-        api: {
-          ...services.api,
-          orchestrations: durableOrchestrationQuery(client),
-          ...(services.remediationsFor ? { remediations: services.remediationsFor(client) } : {}),
-          ...(services.enforcementFor ? { enforcement: services.enforcementFor(client) } : {}),
-        },
+      const api = {
+        ...services.api,
+        orchestrations: durableOrchestrationQuery(client),
+        ...(services.remediationsFor ? { remediations: services.remediationsFor(client) } : {}),
       };
+      services = { ...services, api: services.apiFor ? services.apiFor(api, client) : api };
     }
     return handleApiRequest(route, request, services, log);
   };

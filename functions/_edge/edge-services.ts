@@ -1,7 +1,6 @@
 import type { DurableClient } from 'durable-functions';
 
 import type { ApiServices } from '../../shared/api/api-services';
-import type { EnforcementCommands } from '../../shared/api/enforcement/enforcement-commands';
 import type { RemediationStarter } from '../../shared/api/remediation-starter';
 import type { Principal } from '../../shared/auth/principal';
 
@@ -19,8 +18,11 @@ export interface EdgeServices {
    * absent, `api.remediations` is used as composed.
    */
   readonly remediationsFor?: (client: DurableClient) => RemediationStarter;
-  /** Builds the enforcement commands (dry-run plans, start-or-requeue) over the invocation's durable client. */
-  readonly enforcementFor?: (client: DurableClient) => EnforcementCommands;
+  /**
+   * Adds an area's commands over the invocation's durable client to the API services (routes declaring
+   * `durableClient`): the enforcement, model and rotation commands.
+   */
+  readonly apiFor?: (api: ApiServices, client: DurableClient) => ApiServices;
   /** Largest JSON body accepted, bytes (413 beyond). */
   readonly bodyLimitBytes: number;
 }

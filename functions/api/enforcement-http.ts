@@ -8,7 +8,7 @@ import { apiServices } from './api-composition';
 
 const provider: EdgeServicesProvider = async () => ({
   ...(await apiServices()),
-  enforcementFor: enforcementCommands,
+  apiFor: (api, client) => ({ ...api, enforcement: enforcementCommands(client) }),
 });
 
 registerRoutes(routesOf('enforcement'), provider);
