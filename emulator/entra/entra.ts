@@ -472,13 +472,7 @@ export class Entra implements Directory {
       let clientAuth: '0' | '1' = '0';
       if (!client.publicClient) {
         if (!clientSecret || this.store.checkSecret(client.appId, clientSecret, now) !== 'ok') {
-          throw entraError(
-            401,
-            'invalid_client',
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            now,
-          );
+          throw missingClientCredential(now);
         }
         clientAuth = '1';
       }
@@ -604,13 +598,7 @@ export class Entra implements Directory {
     if (!client || client.managedIdentity) throw this.unknownClient(form.client_id, now);
     if (!client.publicClient) {
       // Entra's answer when an app that is not a public client (no "Allow public client flows") uses a public flow.
-      throw entraError(
-        401,
-        'invalid_client',
-        7000218,
-        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        now,
-      );
+      throw missingClientCredential(now);
     }
     const resource = this.requestedResource(form, 2, false, now);
     const requested = (form.scope ?? '').split(/\s+/).filter(Boolean);
@@ -872,4 +860,15 @@ export class Entra implements Directory {
       },
     };
   }
+}
+
+/** Entra's answer when a confidential client sends no valid credential, or uses a public-client flow (AADSTS7000218). */
+function missingClientCredential(now: string): EmulatorHttpError {
+  return entraError(
+    401,
+    'invalid_client',
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    now,
+  );
 }
