@@ -59,26 +59,6 @@ export async function loadTargetApprovals(
 }
 
 /**
- * The reverts Warden made on a target within the fight window before `now` of the given drifts: the drift key and
- * time of each `action` entry.
- */
-export async function loadReverts(
-  store: MetadataStore,
-  target: string,
-  action: string,
-  now: Date,
-  settings: FightSettings,
-  driftKeys: readonly string[],
-): Promise<RevertRecord[]> {
-  return store.audit.driftReverts({
-    target,
-    action,
-    since: new Date(now.getTime() - settings.windowMs).toISOString(),
-    driftKeys,
-  });
-}
-
-/**
  * Plans with fight detection (DESIGN.md circuit breakers): plans once with the drifts pending fight approvals hold,
  * reads how often the plan's own drifts were reverted in the window, and — when that makes a new fight — plans again
  * with those drifts stopped too. A fight is the same drift reverted again and again, so only the drifts a plan is
@@ -95,14 +75,12 @@ export async function planWithFights<P extends { readonly steps: readonly { read
   plan: (stoppedDrifts: Record<string, string>) => P,
 ): Promise<{ plan: P; newFights: { driftKey: string; reason: string }[] }> {
   const first = plan(fightsOn([], approvals, settings, now).stopped);
-  const reverts = await loadReverts(
-    store,
+  const reverts: RevertRecord[] = await store.audit.driftReverts({
     target,
     action,
-    now,
-    settings,
-    first.steps.map((s) => s.driftKey),
-  );
+    since: new Date(now.getTime() - settings.windowMs).toISOString(),
+    driftKeys: first.steps.map((s) => s.driftKey),
+  });
   const { stopped, newFights } = fightsOn(reverts, approvals, settings, now);
   return { plan: newFights.length > 0 ? plan(stopped) : first, newFights };
 }
